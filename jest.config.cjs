@@ -1,0 +1,30 @@
+/** One jest run for the whole monorepo: each package's test/ folder is a project. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022', transform: { useDefineForClassFields: true } },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const project = (name) => ({
+  displayName: name,
+  rootDir: `<rootDir>/packages/${name}`,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  transform: { '^.+\\.ts$': swc },
+  // Sources import './x.js' (as Node's ESM needs); jest resolves the .ts.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+});
+
+module.exports = {
+  rootDir: __dirname,
+  projects: [
+    project('instrumentation'),
+    project('exporter-presets'),
+    // Repository-level checks: collector configs, rules, dashboard, docs, examples.
+    { ...project('repo'), displayName: 'repo', rootDir: '<rootDir>/test' },
+  ],
+  testTimeout: 30_000,
+};

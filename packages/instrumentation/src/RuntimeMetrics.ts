@@ -1,0 +1,82 @@
+import { diag, type DiagLogger, type Meter } from '@opentelemetry/api';
+import type { FamilyName } from './catalog.js';
+import { EventLoopFamily } from './families/eventLoop.js';
+import { GcFamily } from './families/gc.js';
+import { HeapFamily } from './families/heap.js';
+import { UnsupportedRuntimeError, type FamilyContext, type MetricFamily } from './families/MetricFamily.js';
+import { ProcessFamily } from './families/process.js';
+import { ResourcesFamily } from './families/resources.js';
+import type { ResolvedOptions } from './options.js';
+import { nodeRuntime, type RuntimeSources } from './runtime.js';
+import { PACKAGE_NAME } from './version.js';
+
+const FAMILIES: Record<FamilyName, new (context: FamilyContext) => MetricFamily> = {
+  heap: HeapFamily,
+  gc: GcFamily,
+  eventLoop: EventLoopFamily,
+  resources: ResourcesFamily,
+  process: ProcessFamily,
+};
+
+/**
+ * Builds the enabled families on one meter and switches them on and off.
+ * A family whose runtime API is missing is skipped with one diag message;
+ * the others carry on. Not exported: the entry points wrap it.
+ */
+export class RuntimeMetrics {
+  private families: MetricFamily[] | undefined;
+
+  constructor(
+    private readonly meter: Meter,
+    private readonly options: ResolvedOptions,
+    private readonly runtime: RuntimeSources = nodeRuntime(),
+    private readonly logger: DiagLogger = diag.createComponentLogger({ namespace: PACKAGE_NAME }),
+  ) {}
+
+  get running(): boolean {
+    return this.families !== undefined;
+  }
+
+  /** Names of the families that are reporting. */
+  get activeFamilies(): FamilyName[] {
+    return (this.families ?? []).map((family) => family.name);
+  }
+
+  start(): void {
+    if (this.families) return;
+    const context: FamilyContext = {
+      meter: this.meter,
+      options: this.options,
+      runtime: this.runtime,
+      logger: this.logger,
+    };
+    const families: MetricFamily[] = [];
+    for (const name of Object.keys(FAMILIES) as FamilyName[]) {
+      if (!this.options[name]) continue;
+      try {
+        const family = new FAMILIES[name](context);
+        family.enable();
+        families.push(family);
+      } catch (error) {
+        if (error instanceof UnsupportedRuntimeError) {
+          this.logger.debug(`${name} metrics skipped: ${error.message}`);
+        } else {
+          this.logger.warn(`${name} metrics skipped: they failed to start`, error);
+        }
+      }
+    }
+    this.families = families;
+  }
+
+  stop(): void {
+    const families = this.families;
+    this.families = undefined;
+    for (const family of families ?? []) {
+      try {
+        family.disable();
+      } catch (error) {
+        this.logger.warn(`${family.name} metrics failed to stop cleanly`, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * The metric catalog: every metric this package can emit, and the only place
+ * in `src/` where a metric or attribute name is written down. Families,
+ * the generated reference (docs/metrics.md), the contract test and the
+ * dashboard check all read it.
+ */
+
+/** The OpenTelemetry data type a metric is exported as. */
+export type InstrumentKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram';
+
+/** The families that can be switched on and off one by one. */
+export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process';
+
+/**
+ * `semconv`: name, instrument and unit follow the OpenTelemetry semantic
+ * conventions (model/v8js, model/nodejs, model/process).
+ * `extension`: our own metric where no convention exists.
+ */
+export type Convention = 'semconv' | 'extension';
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly instrument: InstrumentKind;
+  readonly unit: string;
+  readonly description: string;
+  /** Attribute keys on every data point; empty for a single series. */
+  readonly attributes: readonly string[];
+  readonly family: FamilyName;
+  readonly convention: Convention;
+  /** The Node.js API the value is read from. */
+  readonly source: string;
+}
+
+/** Attribute keys, and the closed sets of values where there is one. */
+export const ATTRIBUTES = Object.freeze({
+  heapSpaceName: 'v8js.heap.space.name',
+  gcType: 'v8js.gc.type',
+  eventLoopState: 'nodejs.eventloop.state',
+  resourceType: 'v8js.resource.type',
+  cpuMode: 'cpu.mode',
+  contextSwitchType: 'process.context_switch.type',
+  pagingFaultType: 'system.paging.fault.type',
+} as const);
+
+export const GC_TYPES = Object.freeze(['major', 'minor', 'incremental', 'weakcb'] as const);
+export type GcType = (typeof GC_TYPES)[number];
+
+const HEAP_SPACE = [ATTRIBUTES.heapSpaceName] as const;
+const HEAP_SPACE_STATS = 'v8.getHeapSpaceStatistics()';
+const HEAP_STATS = 'v8.getHeapStatistics()';
+const DELAY_SOURCE = 'timer lateness + performance.eventLoopUtilization() (sampler)';
+const ELU = 'performance.eventLoopUtilization()';
+const RESOURCE_USAGE = 'process.resourceUsage()';
+
+function define<T extends Record<string, MetricDefinition>>(entries: T): Readonly<T> {
+  for (const entry of Object.values(entries)) Object.freeze(entry);
+  return Object.freeze(entries);
+}
+
+function delayGauge(stat: string, what: string): MetricDefinition {
+  return {
+    name: `nodejs.eventloop.delay.${stat}`,
+    instrument: 'gauge',
+    unit: 's',
+    description: `Event-loop delay, ${what}, over the sliding window, sampling-resolution floor removed.`,
+    attributes: [],
+    family: 'eventLoop',
+    convention: 'semconv',
+    source: DELAY_SOURCE,
+  };
+}
+
+function heapTotal(field: string, name: string, description: string): MetricDefinition {
+  return {
+    name: `v8js.memory.heap.total.${name}`,
+    instrument: 'updowncounter',
+    unit: 'By',
+    description,
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: `${HEAP_STATS} ${field}`,
+  };
+}
+
+export const METRICS = define({
+  // heap: per space (semantic conventions)
+  heapSpaceUsed: {
+    name: 'v8js.memory.heap.used',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes used in a V8 heap space.',
+    attributes: HEAP_SPACE,
+    family: 'heap',
+    convention: 'semconv',
+    source: `${HEAP_SPACE_STATS} space_used_size`,
+  },
+  heapSpaceSize: {
+    name: 'v8js.memory.heap.space.size',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes reserved for a V8 heap space.',
+    attributes: HEAP_SPACE,
+    family: 'heap',
+    convention: 'semconv',
+    source: `${HEAP_SPACE_STATS} space_size`,
+  },
+  heapSpaceAvailable: {
+    name: 'v8js.memory.heap.space.available_size',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes still available in a V8 heap space.',
+    attributes: HEAP_SPACE,
+    family: 'heap',
+    convention: 'semconv',
+    source: `${HEAP_SPACE_STATS} space_available_size`,
+  },
+  heapSpacePhysical: {
+    name: 'v8js.memory.heap.space.physical_size',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes of a V8 heap space committed to physical memory.',
+    attributes: HEAP_SPACE,
+    family: 'heap',
+    convention: 'semconv',
+    source: `${HEAP_SPACE_STATS} physical_space_size`,
+  },
+  // heap: whole heap and off-heap memory (extensions)
+  heapLimit: heapTotal(
+    'heap_size_limit',
+    'limit',
+    'The most the V8 heap may grow to (--max-old-space-size and friends); the process aborts past it.',
+  ),
+  heapSize: heapTotal('total_heap_size', 'size', 'Bytes reserved for the whole V8 heap.'),
+  heapUsed: heapTotal('used_heap_size', 'used', 'Bytes used in the whole V8 heap.'),
+  heapAvailable: heapTotal(
+    'total_available_size',
+    'available',
+    'Bytes the V8 heap can still grow by before it reaches its limit.',
+  ),
+  heapPhysical: heapTotal('total_physical_size', 'physical', 'Bytes of the V8 heap committed to physical memory.'),
+  mallocedMemory: {
+    name: 'v8js.memory.malloced',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes V8 allocated with malloc outside the heap.',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: `${HEAP_STATS} malloced_memory`,
+  },
+  externalMemory: {
+    name: 'v8js.memory.external',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes of C++ objects bound to JavaScript objects (Buffers included).',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: 'process.memoryUsage() external',
+  },
+  arrayBuffers: {
+    name: 'v8js.memory.array_buffers',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Bytes allocated for ArrayBuffers and SharedArrayBuffers (Buffers included).',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: 'process.memoryUsage() arrayBuffers',
+  },
+  nativeContexts: {
+    name: 'v8js.context.native',
+    instrument: 'updowncounter',
+    unit: '{context}',
+    description: 'Top-level V8 contexts alive (one per realm: main, vm contexts, iframes of jsdom).',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: `${HEAP_STATS} number_of_native_contexts`,
+  },
+  detachedContexts: {
+    name: 'v8js.context.detached',
+    instrument: 'updowncounter',
+    unit: '{context}',
+    description: 'V8 contexts detached but not yet collected; steady growth is a leak.',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: `${HEAP_STATS} number_of_detached_contexts`,
+  },
+
+  // gc
+  gcDuration: {
+    name: 'v8js.gc.duration',
+    instrument: 'histogram',
+    unit: 's',
+    description: 'Garbage-collection pause duration, every gc performance entry recorded.',
+    attributes: [ATTRIBUTES.gcType],
+    family: 'gc',
+    convention: 'semconv',
+    source: "PerformanceObserver entryTypes ['gc']",
+  },
+
+  // event loop
+  eventLoopDelayMin: delayGauge('min', 'minimum'),
+  eventLoopDelayMax: delayGauge('max', 'maximum'),
+  eventLoopDelayMean: delayGauge('mean', 'mean'),
+  eventLoopDelayStddev: delayGauge('stddev', 'standard deviation'),
+  eventLoopDelayP50: delayGauge('p50', '50th percentile'),
+  eventLoopDelayP90: delayGauge('p90', '90th percentile'),
+  eventLoopDelayP99: delayGauge('p99', '99th percentile'),
+  eventLoopDelayDistribution: {
+    name: 'nodejs.eventloop.delay.distribution',
+    instrument: 'histogram',
+    unit: 's',
+    description:
+      'Event-loop delay samples as a histogram: unlike the percentile gauges it merges across processes and time.',
+    attributes: [],
+    family: 'eventLoop',
+    convention: 'extension',
+    source: DELAY_SOURCE,
+  },
+  eventLoopUtilization: {
+    name: 'nodejs.eventloop.utilization',
+    instrument: 'gauge',
+    unit: '1',
+    description: 'Share of time the event loop was busy over the sliding window, 0 to 1.',
+    attributes: [],
+    family: 'eventLoop',
+    convention: 'semconv',
+    source: ELU,
+  },
+  eventLoopTime: {
+    name: 'nodejs.eventloop.time',
+    instrument: 'counter',
+    unit: 's',
+    description: 'Cumulative time the event loop spent in each state.',
+    attributes: [ATTRIBUTES.eventLoopState],
+    family: 'eventLoop',
+    convention: 'semconv',
+    source: ELU,
+  },
+
+  // active resources
+  resourcesActive: {
+    name: 'v8js.resource.active',
+    instrument: 'gauge',
+    unit: '{resource}',
+    description: 'Active libuv handles, requests and timers keeping the event loop alive, by type.',
+    attributes: [ATTRIBUTES.resourceType],
+    family: 'resources',
+    convention: 'semconv',
+    source: 'process.getActiveResourcesInfo()',
+  },
+
+  // process
+  cpuTime: {
+    name: 'process.cpu.time',
+    instrument: 'counter',
+    unit: 's',
+    description: 'CPU time consumed by the process, by mode.',
+    attributes: [ATTRIBUTES.cpuMode],
+    family: 'process',
+    convention: 'semconv',
+    source: `${RESOURCE_USAGE} userCPUTime, systemCPUTime`,
+  },
+  memoryUsage: {
+    name: 'process.memory.usage',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Resident set size: physical memory the process uses.',
+    attributes: [],
+    family: 'process',
+    convention: 'semconv',
+    source: 'process.memoryUsage.rss()',
+  },
+  uptime: {
+    name: 'process.uptime',
+    instrument: 'gauge',
+    unit: 's',
+    description: 'Time since the process started.',
+    attributes: [],
+    family: 'process',
+    convention: 'semconv',
+    source: 'process.uptime()',
+  },
+  fileDescriptors: {
+    name: 'process.unix.file_descriptor.count',
+    instrument: 'updowncounter',
+    unit: '{file_descriptor}',
+    description: 'File descriptors open in the process (Linux).',
+    attributes: [],
+    family: 'process',
+    convention: 'semconv',
+    source: 'readdir /proc/self/fd',
+  },
+  fileDescriptorLimit: {
+    name: 'process.unix.file_descriptor.limit',
+    instrument: 'updowncounter',
+    unit: '{file_descriptor}',
+    description: 'Soft limit on open file descriptors (RLIMIT_NOFILE), for "near the limit" alerts (Linux).',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: '/proc/self/limits (read at start)',
+  },
+  contextSwitches: {
+    name: 'process.context_switches',
+    instrument: 'counter',
+    unit: '{context_switch}',
+    description: 'Times the process was context-switched, voluntarily (waiting) or not (preempted).',
+    attributes: [ATTRIBUTES.contextSwitchType],
+    family: 'process',
+    convention: 'semconv',
+    source: `${RESOURCE_USAGE} voluntaryContextSwitches, involuntaryContextSwitches`,
+  },
+  pageFaults: {
+    name: 'process.paging.faults',
+    instrument: 'counter',
+    unit: '{fault}',
+    description: 'Page faults, minor (no I/O) and major (read from disk).',
+    attributes: [ATTRIBUTES.pagingFaultType],
+    family: 'process',
+    convention: 'semconv',
+    source: `${RESOURCE_USAGE} minorPageFault, majorPageFault`,
+  },
+});
+
+export type MetricId = keyof typeof METRICS;
+
+/** Catalog entries of one family, in catalog order. */
+export function metricsOf(family: FamilyName): MetricDefinition[] {
+  return Object.values(METRICS).filter((metric) => metric.family === family);
+}

@@ -1,0 +1,97 @@
+import type { Attributes, BatchObservableResult, Histogram, Observable } from '@opentelemetry/api';
+import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { EventLoopSampler } from '../internal/EventLoopSampler.js';
+import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
+import { SLOTS_PER_WINDOW } from '../options.js';
+import {
+  createHistogram,
+  createObservable,
+  probe,
+  requireSource,
+  type FamilyContext,
+  type MetricFamily,
+} from './MetricFamily.js';
+
+const ACTIVE: Attributes = Object.freeze({ [ATTRIBUTES.eventLoopState]: 'active' });
+const IDLE: Attributes = Object.freeze({ [ATTRIBUTES.eventLoopState]: 'idle' });
+
+/**
+ * Event-loop delay (window gauges and a mergeable histogram), utilization over
+ * the window, and cumulative active/idle time. One utilization read per collection.
+ */
+export class EventLoopFamily implements MetricFamily {
+  readonly name = 'eventLoop';
+  private readonly eventLoopUtilization;
+  private readonly sampler: EventLoopSampler;
+  private readonly distribution: Histogram;
+  private readonly counters = new MonotonicCounters();
+  private readonly gauges: Record<'min' | 'max' | 'mean' | 'stddev' | 'p50' | 'p90' | 'p99' | 'utilization', Observable>;
+  private readonly time: Observable;
+  private readonly callback: (result: BatchObservableResult) => void;
+  private enabled = false;
+
+  constructor(private readonly context: FamilyContext) {
+    this.callback = guarded(context.logger, 'event-loop collection', (result: BatchObservableResult) => this.collect(result));
+    const { runtime, meter, options } = context;
+    const eventLoopUtilization = requireSource(runtime.eventLoopUtilization, 'performance.eventLoopUtilization');
+    probe(eventLoopUtilization, 'performance.eventLoopUtilization');
+    this.eventLoopUtilization = eventLoopUtilization;
+    this.distribution = createHistogram(meter, METRICS.eventLoopDelayDistribution, options.eventLoopDelayBucketsSeconds);
+    this.sampler = new EventLoopSampler(
+      { now: runtime.now, setTimer: runtime.setTimer, clearTimer: runtime.clearTimer, eventLoopUtilization },
+      {
+        resolutionMillis: options.eventLoopResolutionMillis,
+        windowMillis: options.eventLoopWindowMillis,
+        slots: SLOTS_PER_WINDOW,
+        onSample: (seconds) => this.distribution.record(seconds),
+      },
+    );
+    this.gauges = {
+      min: createObservable(meter, METRICS.eventLoopDelayMin),
+      max: createObservable(meter, METRICS.eventLoopDelayMax),
+      mean: createObservable(meter, METRICS.eventLoopDelayMean),
+      stddev: createObservable(meter, METRICS.eventLoopDelayStddev),
+      p50: createObservable(meter, METRICS.eventLoopDelayP50),
+      p90: createObservable(meter, METRICS.eventLoopDelayP90),
+      p99: createObservable(meter, METRICS.eventLoopDelayP99),
+      utilization: createObservable(meter, METRICS.eventLoopUtilization),
+    };
+    this.time = createObservable(meter, METRICS.eventLoopTime);
+  }
+
+  enable(): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    this.sampler.start();
+    this.context.meter.addBatchObservableCallback(this.callback, this.observables());
+  }
+
+  disable(): void {
+    if (!this.enabled) return;
+    this.enabled = false;
+    this.sampler.stop();
+    this.context.meter.removeBatchObservableCallback(this.callback, this.observables());
+  }
+
+  private observables(): Observable[] {
+    return [...Object.values(this.gauges), this.time];
+  }
+
+  private collect(result: BatchObservableResult): void {
+    const g = this.gauges;
+    const stats = this.sampler.windowStats();
+    if (stats) {
+      observeFinite(result, g.min, stats.min / 1e6);
+      observeFinite(result, g.max, stats.max / 1e6);
+      observeFinite(result, g.mean, stats.mean / 1e6);
+      observeFinite(result, g.stddev, stats.stddev / 1e6);
+      observeFinite(result, g.p50, stats.p50 / 1e6);
+      observeFinite(result, g.p90, stats.p90 / 1e6);
+      observeFinite(result, g.p99, stats.p99 / 1e6);
+    }
+    const { idle, active } = this.eventLoopUtilization();
+    observeFinite(result, g.utilization, this.sampler.windowUtilization({ idle, active }));
+    observeFinite(result, this.time, this.counters.value('active', active / 1000), ACTIVE);
+    observeFinite(result, this.time, this.counters.value('idle', idle / 1000), IDLE);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
+import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { guarded, observeFinite } from '../internal/safeObserve.js';
+import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
+
+/** V8 heap per space and whole, plus off-heap memory and contexts: three reads per collection. */
+export class HeapFamily implements MetricFamily {
+  readonly name = 'heap';
+  private readonly heapStatistics;
+  private readonly heapSpaceStatistics;
+  private readonly memoryUsage;
+  private readonly spaceAttributes = new Map<string, Attributes>();
+  private readonly instruments: Record<
+    | 'spaceUsed' | 'spaceSize' | 'spaceAvailable' | 'spacePhysical' | 'limit' | 'size' | 'used' | 'available'
+    | 'physical' | 'malloced' | 'external' | 'arrayBuffers' | 'nativeContexts' | 'detachedContexts',
+    Observable
+  >;
+  private readonly callback: (result: BatchObservableResult) => void;
+  private enabled = false;
+
+  constructor(private readonly context: FamilyContext) {
+    this.callback = guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result));
+    const { runtime, meter } = context;
+    this.heapStatistics = requireSource(runtime.heapStatistics, 'v8.getHeapStatistics');
+    this.heapSpaceStatistics = requireSource(runtime.heapSpaceStatistics, 'v8.getHeapSpaceStatistics');
+    this.memoryUsage = runtime.memoryUsage;
+    this.instruments = {
+      spaceUsed: createObservable(meter, METRICS.heapSpaceUsed),
+      spaceSize: createObservable(meter, METRICS.heapSpaceSize),
+      spaceAvailable: createObservable(meter, METRICS.heapSpaceAvailable),
+      spacePhysical: createObservable(meter, METRICS.heapSpacePhysical),
+      limit: createObservable(meter, METRICS.heapLimit),
+      size: createObservable(meter, METRICS.heapSize),
+      used: createObservable(meter, METRICS.heapUsed),
+      available: createObservable(meter, METRICS.heapAvailable),
+      physical: createObservable(meter, METRICS.heapPhysical),
+      malloced: createObservable(meter, METRICS.mallocedMemory),
+      external: createObservable(meter, METRICS.externalMemory),
+      arrayBuffers: createObservable(meter, METRICS.arrayBuffers),
+      nativeContexts: createObservable(meter, METRICS.nativeContexts),
+      detachedContexts: createObservable(meter, METRICS.detachedContexts),
+    };
+  }
+
+  enable(): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    this.context.meter.addBatchObservableCallback(this.callback, Object.values(this.instruments));
+  }
+
+  disable(): void {
+    if (!this.enabled) return;
+    this.enabled = false;
+    this.context.meter.removeBatchObservableCallback(this.callback, Object.values(this.instruments));
+  }
+
+  private attributesOf(space: string): Attributes {
+    let attributes = this.spaceAttributes.get(space);
+    if (!attributes) {
+      attributes = Object.freeze({ [ATTRIBUTES.heapSpaceName]: space });
+      this.spaceAttributes.set(space, attributes);
+    }
+    return attributes;
+  }
+
+  private collect(result: BatchObservableResult): void {
+    const i = this.instruments;
+    for (const space of this.heapSpaceStatistics()) {
+      const attributes = this.attributesOf(space.space_name);
+      observeFinite(result, i.spaceUsed, space.space_used_size, attributes);
+      observeFinite(result, i.spaceSize, space.space_size, attributes);
+      observeFinite(result, i.spaceAvailable, space.space_available_size, attributes);
+      observeFinite(result, i.spacePhysical, space.physical_space_size, attributes);
+    }
+    const heap = this.heapStatistics();
+    observeFinite(result, i.limit, heap.heap_size_limit);
+    observeFinite(result, i.size, heap.total_heap_size);
+    observeFinite(result, i.used, heap.used_heap_size);
+    observeFinite(result, i.available, heap.total_available_size);
+    observeFinite(result, i.physical, heap.total_physical_size);
+    observeFinite(result, i.malloced, heap.malloced_memory);
+    observeFinite(result, i.nativeContexts, heap.number_of_native_contexts);
+    observeFinite(result, i.detachedContexts, heap.number_of_detached_contexts);
+    if (this.memoryUsage) {
+      const memory = this.memoryUsage();
+      observeFinite(result, i.external, memory.external);
+      observeFinite(result, i.arrayBuffers, memory.arrayBuffers);
+    }
+  }
+}

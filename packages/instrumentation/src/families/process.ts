@@ -1,0 +1,87 @@
+import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
+import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
+import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
+
+const attributes = (key: string, value: string): Attributes => Object.freeze({ [key]: value });
+const USER = attributes(ATTRIBUTES.cpuMode, 'user');
+const SYSTEM = attributes(ATTRIBUTES.cpuMode, 'system');
+const VOLUNTARY = attributes(ATTRIBUTES.contextSwitchType, 'voluntary');
+const INVOLUNTARY = attributes(ATTRIBUTES.contextSwitchType, 'involuntary');
+const MINOR = attributes(ATTRIBUTES.pagingFaultType, 'minor');
+const MAJOR = attributes(ATTRIBUTES.pagingFaultType, 'major');
+
+/**
+ * The process: one `process.resourceUsage()` per collection gives CPU time,
+ * context switches and page faults; RSS, uptime and open descriptors are one
+ * cheap read each. Descriptor metrics exist where /proc does (Linux).
+ */
+export class ProcessFamily implements MetricFamily {
+  readonly name = 'process';
+  private readonly resourceUsage;
+  private readonly counters = new MonotonicCounters();
+  private readonly fileDescriptorLimit: number | undefined;
+  private readonly instruments: Record<
+    'cpuTime' | 'memory' | 'uptime' | 'contextSwitches' | 'pageFaults' | 'fileDescriptors' | 'fileDescriptorLimit',
+    Observable
+  >;
+  private readonly callback: (result: BatchObservableResult) => void;
+  private enabled = false;
+
+  constructor(private readonly context: FamilyContext) {
+    this.callback = guarded(context.logger, 'process collection', (result: BatchObservableResult) => this.collect(result));
+    const { runtime, meter, logger } = context;
+    this.resourceUsage = requireSource(runtime.resourceUsage, 'process.resourceUsage');
+    if (!runtime.openFileDescriptors) logger.debug('process.unix.file_descriptor.* skipped: no /proc/self/fd here');
+    this.fileDescriptorLimit = readOnce(runtime.fileDescriptorLimit);
+    this.instruments = {
+      cpuTime: createObservable(meter, METRICS.cpuTime),
+      memory: createObservable(meter, METRICS.memoryUsage),
+      uptime: createObservable(meter, METRICS.uptime),
+      contextSwitches: createObservable(meter, METRICS.contextSwitches),
+      pageFaults: createObservable(meter, METRICS.pageFaults),
+      fileDescriptors: createObservable(meter, METRICS.fileDescriptors),
+      fileDescriptorLimit: createObservable(meter, METRICS.fileDescriptorLimit),
+    };
+  }
+
+  enable(): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    this.context.meter.addBatchObservableCallback(this.callback, Object.values(this.instruments));
+  }
+
+  disable(): void {
+    if (!this.enabled) return;
+    this.enabled = false;
+    this.context.meter.removeBatchObservableCallback(this.callback, Object.values(this.instruments));
+  }
+
+  private counter(result: BatchObservableResult, observable: Observable, key: string, value: number, attrs: Attributes) {
+    observeFinite(result, observable, this.counters.value(key, value), attrs);
+  }
+
+  private collect(result: BatchObservableResult): void {
+    const { runtime } = this.context;
+    const i = this.instruments;
+    const usage = this.resourceUsage();
+    this.counter(result, i.cpuTime, 'user', usage.userCPUTime / 1e6, USER);
+    this.counter(result, i.cpuTime, 'system', usage.systemCPUTime / 1e6, SYSTEM);
+    this.counter(result, i.contextSwitches, 'voluntary', usage.voluntaryContextSwitches, VOLUNTARY);
+    this.counter(result, i.contextSwitches, 'involuntary', usage.involuntaryContextSwitches, INVOLUNTARY);
+    this.counter(result, i.pageFaults, 'minor', usage.minorPageFault, MINOR);
+    this.counter(result, i.pageFaults, 'major', usage.majorPageFault, MAJOR);
+    observeFinite(result, i.memory, runtime.rss?.());
+    observeFinite(result, i.uptime, runtime.uptime?.());
+    if (runtime.openFileDescriptors) observeFinite(result, i.fileDescriptors, runtime.openFileDescriptors());
+    observeFinite(result, i.fileDescriptorLimit, this.fileDescriptorLimit);
+  }
+}
+
+function readOnce(source: (() => number | undefined) | undefined): number | undefined {
+  try {
+    return source?.();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,12 @@
+export { NodeRuntimeInstrumentation } from './NodeRuntimeInstrumentation.js';
+export { startRuntimeMetrics } from './startRuntimeMetrics.js';
+export type { RuntimeMetricsHandle } from './startRuntimeMetrics.js';
+export { METRICS, ATTRIBUTES, GC_TYPES } from './catalog.js';
+export type { MetricDefinition, MetricId, InstrumentKind, FamilyName, Convention, GcType } from './catalog.js';
+export { DEFAULT_OPTIONS } from './options.js';
+export type {
+  RuntimeMetricsOptions,
+  StartRuntimeMetricsOptions,
+  NodeRuntimeInstrumentationConfig,
+} from './options.js';
+export { PACKAGE_VERSION } from './version.js';

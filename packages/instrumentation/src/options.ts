@@ -1,0 +1,156 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+
+/** Options shared by every entry point. Every field is optional. */
+export interface RuntimeMetricsOptions {
+  /** Heap family: per-space and whole-heap memory, off-heap memory, contexts. Default `true`. */
+  heap?: boolean;
+  /** GC family: `v8js.gc.duration` by kind. Default `true`. */
+  gc?: boolean;
+  /** Event-loop family: delay gauges and histogram, utilization, time. Default `true`. */
+  eventLoop?: boolean;
+  /** Active-resources family: `v8js.resource.active` by type. Default `true`. */
+  resources?: boolean;
+  /** Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults. Default `true`. */
+  process?: boolean;
+  /**
+   * How often the event-loop sampler wakes, in milliseconds, 1 to 1000. Default `10`.
+   * Lower catches shorter stalls and costs more wake-ups; the reported delay never includes it.
+   */
+  eventLoopResolutionMillis?: number;
+  /**
+   * The sliding window, in milliseconds, that the delay gauges and utilization describe, 1000 to 3600000.
+   * Default `60000`: as long as the default OTLP export interval, so a stall between two exports is never missed.
+   */
+  eventLoopWindowMillis?: number;
+  /** Bucket boundaries of `v8js.gc.duration`, in seconds, strictly increasing. */
+  gcDurationBucketsSeconds?: readonly number[];
+  /** Bucket boundaries of `nodejs.eventloop.delay.distribution`, in seconds, strictly increasing. */
+  eventLoopDelayBucketsSeconds?: readonly number[];
+}
+
+/** Options of `startRuntimeMetrics()`. */
+export interface StartRuntimeMetricsOptions extends RuntimeMetricsOptions {
+  /** Where the metrics go. Default: the global MeterProvider (`metrics.getMeterProvider()`). */
+  meterProvider?: MeterProvider;
+}
+
+/** Configuration of `NodeRuntimeInstrumentation`. */
+export interface NodeRuntimeInstrumentationConfig extends InstrumentationConfig, RuntimeMetricsOptions {}
+
+export type ResolvedOptions = Readonly<Required<RuntimeMetricsOptions>>;
+
+export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  heap: true,
+  gc: true,
+  eventLoop: true,
+  resources: true,
+  process: true,
+  eventLoopResolutionMillis: 10,
+  eventLoopWindowMillis: 60_000,
+  // Scavenges take 0.1-5 ms, mark-compacts 5-500 ms: the convention's advice
+  // (0.01, 0.1, 1, 10) would put nearly every pause in its first bucket.
+  gcDurationBucketsSeconds: Object.freeze([
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+  ]),
+  eventLoopDelayBucketsSeconds: Object.freeze([
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+  ]),
+});
+
+const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
+const INTEGER_RANGES = {
+  eventLoopResolutionMillis: [1, 1000],
+  eventLoopWindowMillis: [1000, 3_600_000],
+} as const;
+const BUCKET_FIELDS = ['gcDurationBucketsSeconds', 'eventLoopDelayBucketsSeconds'] as const;
+const OWN_FIELDS: readonly string[] = [
+  ...FAMILY_FLAGS,
+  ...Object.keys(INTEGER_RANGES),
+  ...BUCKET_FIELDS,
+];
+
+/** A value as the user wrote it, for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (typeof value === 'function') return 'a function';
+  if (value !== null && typeof value === 'object') {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(value);
+}
+
+/**
+ * Validates user options and merges them over the defaults, once.
+ * `extraFields` are the other fields the entry point accepts (for example
+ * `enabled`, `meterProvider`); anything else is a typo and throws.
+ */
+export function resolveOptions(input: unknown, extraFields: readonly string[] = []): ResolvedOptions {
+  if (input === undefined || input === null) return DEFAULT_OPTIONS;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new TypeError(`options must be an object, got ${describeValue(input)}`);
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!OWN_FIELDS.includes(key) && !extraFields.includes(key)) {
+      throw new TypeError(
+        `unknown option ${key} (got ${describeValue(options[key])}); known options: ${[...OWN_FIELDS, ...extraFields].join(', ')}`,
+      );
+    }
+  }
+  const resolved: Record<string, unknown> = { ...DEFAULT_OPTIONS };
+  for (const flag of FAMILY_FLAGS) {
+    const value = options[flag];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new TypeError(`${flag} must be a boolean, got ${describeValue(value)}`);
+    resolved[flag] = value;
+  }
+  for (const [field, [min, max]] of Object.entries(INTEGER_RANGES)) {
+    const value = options[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new TypeError(`${field} must be a number, got ${describeValue(value)}`);
+    }
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+    }
+    resolved[field] = value;
+  }
+  for (const field of BUCKET_FIELDS) {
+    const value = options[field];
+    if (value === undefined) continue;
+    resolved[field] = Object.freeze(validateBuckets(field, value));
+  }
+  const resolution = resolved.eventLoopResolutionMillis as number;
+  const window = resolved.eventLoopWindowMillis as number;
+  if (window < resolution * SLOTS_PER_WINDOW) {
+    throw new RangeError(
+      `eventLoopWindowMillis must be at least ${SLOTS_PER_WINDOW} x eventLoopResolutionMillis (${resolution * SLOTS_PER_WINDOW}), got ${window}`,
+    );
+  }
+  return Object.freeze(resolved) as ResolvedOptions;
+}
+
+/** The event-loop window is kept as this many rotating slots. */
+export const SLOTS_PER_WINDOW = 6;
+
+function validateBuckets(field: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.some((bound) => typeof bound !== 'number')) {
+    throw new TypeError(`${field} must be an array of numbers, got ${describeValue(value)}`);
+  }
+  if (value.length === 0) throw new RangeError(`${field} must have at least one boundary, got []`);
+  value.forEach((bound: number, index) => {
+    if (!Number.isFinite(bound) || bound <= 0) {
+      throw new RangeError(`${field} must hold finite numbers > 0 (seconds), got ${describeValue(value)}`);
+    }
+    if (index > 0 && bound <= value[index - 1]) {
+      throw new RangeError(`${field} must be strictly increasing, got ${describeValue(value)}`);
+    }
+  });
+  return [...value];
+}

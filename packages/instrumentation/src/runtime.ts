@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+
+/** One `gc` performance entry, reduced to what the GC family needs. */
+export interface GcEntry {
+  /** V8's GCType bit (`entry.detail.kind`). */
+  readonly kind: number;
+  /** Pause duration in milliseconds. */
+  readonly duration: number;
+}
+
+export interface TimerHandle {
+  unref?(): unknown;
+}
+
+/**
+ * Everything the families read from the runtime. Each source is optional:
+ * a runtime without it (an old Node, Bun, Deno) leaves it out and the family
+ * that needs it is skipped. Tests inject fakes here instead of patching globals.
+ */
+export interface RuntimeSources {
+  /** Monotonic clock, milliseconds. */
+  now(): number;
+  /** A timer that never keeps the process alive. */
+  setTimer(callback: () => void, delayMillis: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+  eventLoopUtilization?: () => { idle: number; active: number };
+  heapStatistics?: () => v8.HeapInfo;
+  heapSpaceStatistics?: () => v8.HeapSpaceInfo[];
+  memoryUsage?: () => NodeJS.MemoryUsage;
+  /** Subscribes to every `gc` entry of every observer batch; returns the unsubscribe. */
+  observeGc?: (onEntries: (entries: readonly GcEntry[]) => void) => () => void;
+  activeResources?: () => string[];
+  resourceUsage?: () => NodeJS.ResourceUsage;
+  rss?: () => number;
+  uptime?: () => number;
+  openFileDescriptors?: () => number;
+  fileDescriptorLimit?: () => number | undefined;
+}
+
+type GcPerformanceEntry = PerformanceEntry & { detail?: { kind?: number } | null; kind?: number };
+
+function gcKind(entry: GcPerformanceEntry): number {
+  // `detail.kind` since Node 16; reading `entry.kind` there prints a deprecation warning.
+  const detail = entry.detail;
+  if (detail && typeof detail.kind === 'number') return detail.kind;
+  return typeof entry.kind === 'number' ? entry.kind : 0;
+}
+
+function observeGc(onEntries: (entries: readonly GcEntry[]) => void): () => void {
+  const observer = new PerformanceObserver((list) => {
+    const entries = list.getEntries() as GcPerformanceEntry[];
+    const batch: GcEntry[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      batch[i] = { kind: gcKind(entries[i]), duration: entries[i].duration };
+    }
+    onEntries(batch);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
+}
+
+function countOpenFileDescriptors(): number {
+  // The listing itself holds one descriptor open while it reads.
+  return readdirSync('/proc/self/fd').length - 1;
+}
+
+function readFileDescriptorLimit(): number | undefined {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const line = limits.split('\n').find((row) => row.startsWith('Max open files'));
+  const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+  const value = Number(soft);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function linuxProcfs(): boolean {
+  try {
+    return process.platform === 'linux' && readdirSync('/proc/self/fd').length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function ifFunction<T>(candidate: T | undefined): T | undefined {
+  return typeof candidate === 'function' ? candidate : undefined;
+}
+
+/** The real Node.js sources, each left out where this runtime lacks it. */
+export function nodeRuntime(): RuntimeSources {
+  const procfs = linuxProcfs();
+  const elu = ifFunction(performance.eventLoopUtilization);
+  const rss = ifFunction(process.memoryUsage?.rss);
+  return {
+    now: () => performance.now(),
+    setTimer: (callback, delayMillis) => setTimeout(callback, delayMillis).unref(),
+    clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    eventLoopUtilization: elu && (() => elu.call(performance)),
+    heapStatistics: ifFunction(v8.getHeapStatistics),
+    heapSpaceStatistics: ifFunction(v8.getHeapSpaceStatistics),
+    memoryUsage: ifFunction(process.memoryUsage) && (() => process.memoryUsage()),
+    observeGc: typeof PerformanceObserver === 'function' ? observeGc : undefined,
+    activeResources: ifFunction(process.getActiveResourcesInfo) && (() => process.getActiveResourcesInfo()),
+    resourceUsage: ifFunction(process.resourceUsage) && (() => process.resourceUsage()),
+    rss: rss && (() => rss.call(process.memoryUsage)),
+    uptime: () => process.uptime(),
+    openFileDescriptors: procfs ? countOpenFileDescriptors : undefined,
+    fileDescriptorLimit: procfs ? readFileDescriptorLimit : undefined,
+  };
+}
