@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { METRICS } from '../../src/catalog';
+import { EventLoopSampler } from '../../src/internal/EventLoopSampler';
+import { lastJson, runScenario } from '../helpers/childProcess';
+import { startHarness, valueOf } from '../helpers/collect';
+import { fakeRuntime } from '../helpers/fakeRuntime';
+
+interface Accuracy {
+  blocks: number;
+  idle: { p50: number; p99: number; samples: number };
+  blocked: { max: number; utilization: number; samplesAbove25ms: number; samplesAbove100ms: number };
+}
+
+describe('event-loop delay on a real loop (fresh process)', () => {
+  let result: Accuracy;
+  beforeAll(async () => {
+    result = lastJson<Accuracy>(await runScenario(join(__dirname, '..', 'scenarios', 'eventLoopAccuracy.ts')));
+  }, 30_000);
+
+  it('reports an idle loop as idle: p50 under 1 ms, not the ~10 ms sampling resolution', () => {
+    expect(result.idle.samples).toBeGreaterThan(50);
+    expect(result.idle.p50).toBeGreaterThanOrEqual(0);
+    expect(result.idle.p50).toBeLessThan(0.001);
+  });
+
+  it('reports 50 ms stalls as 50 ms (+-3 ms), whatever their phase against the sampler', () => {
+    expect(result.blocks).toBeGreaterThanOrEqual(10);
+    expect(result.blocked.max).toBeGreaterThan(0.047);
+    expect(result.blocked.max).toBeLessThan(0.053);
+    // 15 stalls of 50 ms in the ~5 s the window has seen so far.
+    expect(result.blocked.utilization).toBeGreaterThan(0.1);
+    expect(result.blocked.utilization).toBeLessThan(0.3);
+  });
+
+  it('records every stall in the mergeable histogram, once', () => {
+    expect(Math.abs(result.blocked.samplesAbove25ms - result.blocks)).toBeLessThanOrEqual(1);
+    expect(result.blocked.samplesAbove100ms).toBe(0);
+  });
+});
+
+/** A loop we drive by hand: a clock, one timer, and idle/active bookkeeping. */
+function manualLoop() {
+  let now = 0;
+  let idle = 0;
+  let pending: { callback: () => void; due: number } | undefined;
+  const runtime = fakeRuntime({
+    now: () => now,
+    setTimer: (callback, delay) => {
+      pending = { callback, due: now + delay };
+      return {};
+    },
+    clearTimer: () => {
+      pending = undefined;
+    },
+    eventLoopUtilization: () => ({ idle, active: now - idle }),
+  });
+  return {
+    runtime,
+    get timerPending() {
+      return pending !== undefined;
+    },
+    /** The loop idles until the timer is due, then fires it. */
+    idleTick() {
+      if (!pending) throw new Error('no timer');
+      idle += pending.due - now;
+      now = pending.due;
+      const { callback } = pending;
+      pending = undefined;
+      callback();
+    },
+    /** The loop idles `beforeMillis`, then runs busy for `millis`, then fires the timer. */
+    stall(millis: number, beforeMillis = 0) {
+      if (!pending) throw new Error('no timer');
+      idle += beforeMillis;
+      now += beforeMillis + millis;
+      const { callback } = pending;
+      pending = undefined;
+      callback();
+    },
+  };
+}
+
+describe('event-loop sampler window (driven clock)', () => {
+  const options = { resolutionMillis: 10, windowMillis: 6000, slots: 6, onSample: () => {} };
+
+  it('measures a stall by its length at any phase: before, across and after the due time', () => {
+    for (const before of [0, 3, 7, 9.9]) {
+      const loop = manualLoop();
+      const sampler = new EventLoopSampler(loop.runtime as Required<typeof loop.runtime>, options);
+      sampler.start();
+      loop.idleTick();
+      loop.stall(50, before);
+      expect(sampler.windowStats()?.max).toBeCloseTo(50_000, -1);
+      sampler.stop();
+    }
+  });
+
+  it('forgets a stall once it is older than the window, and keeps one inside it', () => {
+    const loop = manualLoop();
+    const sampler = new EventLoopSampler(loop.runtime as Required<typeof loop.runtime>, options);
+    sampler.start();
+    loop.stall(200);
+    for (let i = 0; i < 300; i++) loop.idleTick(); // 3 s later: still inside a 6 s window
+    expect(sampler.windowStats()!.max).toBeCloseTo(200_000, -1);
+    for (let i = 0; i < 400; i++) loop.idleTick(); // 7 s later: outside it
+    expect(sampler.windowStats()!.max).toBeLessThan(1000);
+    sampler.stop();
+    expect(loop.timerPending).toBe(false);
+  });
+
+  it('reports utilization over the window from the loop idle/active time', () => {
+    const loop = manualLoop();
+    const sampler = new EventLoopSampler(loop.runtime as Required<typeof loop.runtime>, options);
+    sampler.start();
+    for (let i = 0; i < 100; i++) {
+      loop.stall(10, 10); // half busy, half idle
+    }
+    const elu = loop.runtime.eventLoopUtilization!();
+    expect(sampler.windowUtilization(elu)).toBeCloseTo(0.5, 2);
+    sampler.stop();
+  });
+});
+
+describe('event-loop family on a real provider', () => {
+  it('always reports the delay gauges, even for collections 0 ms apart', async () => {
+    const harness = startHarness({ heap: false, gc: false, process: false, resources: false });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const first = await harness.readers[0].metrics();
+    const second = await harness.readers[0].metrics();
+    for (const metrics of [first, second]) {
+      for (const metric of Object.values(METRICS).filter((entry) => entry.name.startsWith('nodejs.eventloop.delay.'))) {
+        expect(metrics.has(metric.name)).toBe(true);
+      }
+    }
+    expect(valueOf(second, METRICS.eventLoopDelayMax.name)).toBe(valueOf(first, METRICS.eventLoopDelayMax.name));
+    await harness.stop();
+  });
+
+  it('counts active and idle time as counters that only grow', async () => {
+    const harness = startHarness({ heap: false, gc: false, process: false, resources: false });
+    const reader = harness.readers[0];
+    const before = await reader.metrics();
+    const start = performance.now();
+    while (performance.now() - start < 30);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const after = await reader.metrics();
+    const time = METRICS.eventLoopTime.name;
+    const active = (m: typeof before) => valueOf(m, time, { 'nodejs.eventloop.state': 'active' })!;
+    const idle = (m: typeof before) => valueOf(m, time, { 'nodejs.eventloop.state': 'idle' })!;
+    expect(active(after) - active(before)).toBeGreaterThanOrEqual(0.029);
+    expect(idle(after)).toBeGreaterThanOrEqual(idle(before));
+    await harness.stop();
+  });
+});
