@@ -1,0 +1,88 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+import { METRICS, type InstrumentKind, type MetricDefinition } from '../src/catalog';
+import { startRuntimeMetrics } from '../src/index';
+import { sleep, TestReader } from './helpers/collect';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+
+setFlagsFromString('--expose-gc');
+const forceGc = runInNewContext('gc') as () => void;
+
+function kindOf(metric: MetricData): InstrumentKind {
+  switch (metric.dataPointType) {
+    case DataPointType.HISTOGRAM:
+      return 'histogram';
+    case DataPointType.GAUGE:
+      return 'gauge';
+    case DataPointType.SUM:
+      return metric.isMonotonic ? 'counter' : 'updowncounter';
+    default:
+      throw new Error(`unexpected data point type for ${metric.descriptor.name}`);
+  }
+}
+
+describe('contract: what is emitted is exactly the catalog', () => {
+  let emitted: Map<string, MetricData>;
+  beforeAll(async () => {
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const handle = startRuntimeMetrics({ meterProvider: provider });
+    forceGc();
+    await sleep(100);
+    emitted = await reader.metrics();
+    handle.stop();
+    await provider.shutdown();
+  });
+
+  it.each(Object.values(METRICS).map((metric) => [metric.name, metric] as [string, MetricDefinition]))(
+    '%s is emitted with its instrument kind, unit, description and attributes',
+    (name, definition) => {
+      const metric = emitted.get(name);
+      expect(metric).toBeDefined();
+      expect(kindOf(metric!)).toBe(definition.instrument);
+      expect(metric!.descriptor.unit).toBe(definition.unit);
+      expect(metric!.descriptor.description).toBe(definition.description);
+      expect(metric!.dataPoints.length).toBeGreaterThan(0);
+      for (const point of metric!.dataPoints) {
+        expect(Object.keys(point.attributes).sort()).toEqual([...definition.attributes].sort());
+      }
+    },
+  );
+
+  it('nothing outside the catalog is emitted', () => {
+    const catalogued = new Set(Object.values(METRICS).map((metric) => metric.name));
+    expect([...emitted.keys()].filter((name) => !catalogued.has(name))).toEqual([]);
+  });
+});
+
+describe('catalog rules', () => {
+  const entries = Object.values(METRICS);
+
+  it('names are unique, and none is also the namespace of another (a semconv naming rule)', () => {
+    const names = entries.map((metric) => metric.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) {
+      expect(names.filter((other) => other.startsWith(`${name}.`))).toEqual([]);
+    }
+  });
+
+  it('units are UCUM as the conventions use them, and every entry says where it reads from', () => {
+    for (const metric of entries) {
+      expect(['By', 's', '1'].includes(metric.unit) || /^\{[a-z_]+\}$/.test(metric.unit)).toBe(true);
+      expect(metric.source.length).toBeGreaterThan(0);
+      expect(metric.description).toMatch(/\.$/);
+    }
+  });
+
+  it('semantic-convention metrics live in the convention namespaces', () => {
+    for (const metric of entries.filter((entry) => entry.convention === 'semconv')) {
+      expect(metric.name).toMatch(/^(v8js|nodejs|process)\./);
+    }
+  });
+
+  it('the catalog cannot be changed at run time', () => {
+    expect(Object.isFrozen(METRICS)).toBe(true);
+    expect(Object.isFrozen(METRICS.gcDuration)).toBe(true);
+  });
+});
