@@ -1,0 +1,73 @@
+// Renders docs/metrics.md from the catalog. `node scripts/gen-metrics-doc.cjs`
+// writes it; the instrumentation test suite fails when the file is stale.
+import { METRICS, type FamilyName, type MetricDefinition } from '../packages/instrumentation/src/catalog';
+import { DEFAULT_OPTIONS } from '../packages/instrumentation/src/options';
+
+const FAMILY_TITLES: Record<FamilyName, string> = {
+  heap: 'Heap (`heap`)',
+  gc: 'Garbage collection (`gc`)',
+  eventLoop: 'Event loop (`eventLoop`)',
+  resources: 'Active resources (`resources`)',
+  process: 'Process (`process`)',
+};
+
+/** The name the OpenTelemetry Prometheus exporter (0.301) gives a metric: no unit suffix, `_total` on counters. */
+export function prometheusNameOf(metric: MetricDefinition): string {
+  const base = metric.name.replace(/[^a-zA-Z0-9_:]/g, '_');
+  if (metric.instrument === 'counter') return `${base}_total`;
+  if (metric.instrument === 'histogram') return `${base}_bucket`;
+  return base;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+export function renderMetricsDoc(): string {
+  const entries = Object.values(METRICS);
+  const lines = [
+    '<!-- Generated from packages/instrumentation/src/catalog.ts by `node scripts/gen-metrics-doc.cjs`. Do not edit. -->',
+    '# Metric reference',
+    '',
+    `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in five families, each family switched off with its option (\`heap: false\`, …).`,
+    '**semconv** names, instruments and units follow the OpenTelemetry semantic conventions (v8js, nodejs, process);',
+    '**extension** marks our own metrics where no convention exists.',
+    'The Prometheus column is the name the OpenTelemetry Prometheus exporter gives the series (histograms also have `_sum` and `_count`).',
+    '',
+    'Instrument kinds: *counter* is a monotonic sum, *updowncounter* a non-monotonic sum (a Prometheus gauge),',
+    '*gauge* a last value, *histogram* an explicit-bucket histogram.',
+    '',
+  ];
+  for (const family of Object.keys(FAMILY_TITLES) as FamilyName[]) {
+    lines.push(`## ${FAMILY_TITLES[family]}`, '');
+    lines.push('| Metric | Prometheus | Kind | Unit | Attributes | Convention | Read from | Description |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const metric of entries.filter((entry) => entry.family === family)) {
+      const attributes = metric.attributes.length ? metric.attributes.map((key) => `\`${key}\``).join(', ') : '—';
+      lines.push(
+        `| \`${metric.name}\` | \`${prometheusNameOf(metric)}\` | ${metric.instrument} | \`${metric.unit}\` | ${attributes} | ${metric.convention} | ${cell(metric.source)} | ${cell(metric.description)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    '## Histogram buckets',
+    '',
+    `- \`v8js.gc.duration\` (seconds): ${DEFAULT_OPTIONS.gcDurationBucketsSeconds.join(', ')}. Option \`gcDurationBucketsSeconds\`.`,
+    `- \`nodejs.eventloop.delay.distribution\` (seconds): ${DEFAULT_OPTIONS.eventLoopDelayBucketsSeconds.join(', ')}. Option \`eventLoopDelayBucketsSeconds\`.`,
+    '',
+    '## How the event-loop values are made',
+    '',
+    `An unref'd timer wakes every \`eventLoopResolutionMillis\` (default ${DEFAULT_OPTIONS.eventLoopResolutionMillis} ms). Each sample is the stretch of busy`,
+    'time that held it back: at least its lateness, at most the active time in the interval (from event-loop utilization), capped at twice',
+    "the lateness so a loop saturated by many short callbacks is not read as one long stall. The resolution itself is never part of a",
+    'value: an idle loop reads as microseconds, not ~10 ms, and a 50 ms stall reads as 50 ms at any phase.',
+    '',
+    `The \`nodejs.eventloop.delay.*\` gauges and \`nodejs.eventloop.utilization\` describe a sliding window (\`eventLoopWindowMillis\`, default ${DEFAULT_OPTIONS.eventLoopWindowMillis / 1000} s)`,
+    'kept on the instrumentation\'s own clock, so any number of readers, collecting at any moments, read the same complete values.',
+    'Every sample also goes into `nodejs.eventloop.delay.distribution`, which the SDK aggregates per reader and which, unlike the',
+    'percentile gauges, can be summed across processes: `histogram_quantile(0.99, sum by (le) (rate(nodejs_eventloop_delay_distribution_bucket[5m])))`.',
+    '',
+  );
+  return lines.join('\n');
+}
