@@ -1,0 +1,94 @@
+// The two quick-start commands: `npm run demo` and `npm test`. On a fresh
+// machine with only Node and npm, this fetches pnpm through npx, installs the
+// workspace, builds it, and then runs the demo or every test.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1];
+
+function log(message) {
+  console.log(`\n> ${message}`);
+}
+
+/** pnpm from PATH if it is the pinned major, else through npx (cached after the first time). */
+function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.trim().split('.')[0] === PNPM_VERSION.split('.')[0]) return ['pnpm'];
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`];
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command[0], [...command.slice(1), ...args], { cwd: ROOT, stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function must(command, args, options) {
+  const status = run(command, args, options);
+  if (status !== 0) {
+    console.error(`\n${[...command, ...args].join(' ')} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function installIfNeeded(pnpm) {
+  const marker = join(ROOT, 'node_modules', '.modules.yaml');
+  const lock = join(ROOT, 'pnpm-lock.yaml');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing dependencies');
+  must(pnpm, ['install', '--frozen-lockfile']);
+}
+
+function build(pnpm) {
+  log('building packages and examples');
+  must(pnpm, ['-r', '--workspace-concurrency=1', 'run', 'build'], { env: { ...process.env, CI: process.env.CI ?? '' } });
+}
+
+function test(pnpm) {
+  const env = { ...process.env, NODEVITALS_PNPM: pnpm.join(' '), OTEL_METRICS_EXPORTER: 'none' };
+  log('type-checking packages and their tests');
+  let typecheckFailed = 0;
+  for (const pkg of ['instrumentation', 'exporter-presets']) {
+    const status = run(['node'], [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('packages', pkg, 'tsconfig.json'), '--noEmit'], { env });
+    if (status !== 0) typecheckFailed++;
+  }
+  log(`running the test suite on Node ${process.version}`);
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  const report = join(ROOT, '.tmp', 'jest-report.json');
+  const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+  const status = run(['node'], [jest, '--json', `--outputFile=${report}`, ...process.argv.slice(3)], { env });
+  let passed = 0;
+  let failed = 0;
+  if (existsSync(report)) {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    passed = results.numPassedTests;
+    failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+  } else {
+    failed = 1;
+  }
+  failed += typecheckFailed;
+  if (typecheckFailed) console.error(`${typecheckFailed} package(s) failed to type-check`);
+  // Plain summary for CI (jest's own is not recognised there).
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exit(status !== 0 || failed > 0 ? 1 : 0);
+}
+
+function demo(pnpm) {
+  log('starting the demo (Ctrl-C stops it)');
+  const status = run(['node'], [join(ROOT, 'examples', 'demo', 'dist', 'main.js'), ...process.argv.slice(3)]);
+  process.exit(status);
+}
+
+const mode = process.argv[2];
+if (mode !== 'test' && mode !== 'demo') {
+  console.error('usage: node scripts/run.mjs test|demo [args]');
+  process.exit(2);
+}
+const pnpm = pnpmCommand();
+installIfNeeded(pnpm);
+build(pnpm);
+if (mode === 'test') test(pnpm);
+else demo(pnpm);
