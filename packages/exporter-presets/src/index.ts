@@ -1,0 +1,21 @@
+export { createMetricReaders } from './createMetricReaders.js';
+export { otlpMetricReader } from './otlpMetricReader.js';
+export { prometheusMetricReader } from './prometheusMetricReader.js';
+export { consoleMetricReader } from './consoleMetricReader.js';
+export { runtimeViews } from './runtimeViews.js';
+export { DEFAULT_OPTIONS } from './options.js';
+export type {
+  CreateMetricReadersOptions,
+  OtlpMetricReaderOptions,
+  PrometheusMetricReaderOptions,
+  ConsoleMetricReaderOptions,
+  PeriodicReaderOptions,
+  RuntimeViewsOptions,
+  OtlpProtocol,
+  TemporalityPreference,
+  HistogramAggregation,
+  Compression,
+  ExporterName,
+  MetricNaming,
+} from './options.js';
+export type { PrometheusReader, PrometheusAddress } from './PrometheusReader.js';

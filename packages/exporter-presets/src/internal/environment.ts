@@ -1,0 +1,162 @@
+import { diag } from '@opentelemetry/api';
+
+/**
+ * Reading the standard `OTEL_*` variables. An environment typo must never take
+ * a service down, so a bad value is reported once through `diag.warn`, naming
+ * the variable and what is used instead, and then ignored.
+ */
+
+const warned = new Set<string>();
+
+/** Forgets which bad values were reported, so tests can observe the warning again. */
+export function resetEnvironmentWarnings(): void {
+  warned.clear();
+}
+
+function rawValue(variable: string): string | undefined {
+  const raw = process.env[variable]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+export interface EnvReading<T> {
+  readonly value: T;
+  readonly variable: string;
+}
+
+/**
+ * The first variable of `variables` (most specific first) that is set and
+ * valid. Each set-but-invalid one is reported once, naming the fallback.
+ */
+export function readEnv<T>(
+  variables: readonly string[],
+  parse: (raw: string) => T | undefined,
+  expected: string,
+  defaultDescription: string,
+): EnvReading<T> | undefined {
+  const invalid: Array<{ variable: string; raw: string }> = [];
+  let reading: EnvReading<T> | undefined;
+  for (const variable of variables) {
+    const raw = rawValue(variable);
+    if (raw === undefined) continue;
+    const value = parse(raw);
+    if (value === undefined) {
+      invalid.push({ variable, raw });
+      continue;
+    }
+    reading = { value, variable };
+    break;
+  }
+  for (const { variable, raw } of invalid) {
+    const key = `${variable}=${raw}`;
+    if (warned.has(key)) continue;
+    warned.add(key);
+    const fallback = reading ? `${reading.variable} instead` : `the default, ${defaultDescription}`;
+    diag.warn(`${variable} is invalid: expected ${expected}, got ${JSON.stringify(raw)}; using ${fallback}`);
+  }
+  return reading;
+}
+
+export function envString(variables: readonly string[]): EnvReading<string> | undefined {
+  return readEnv(variables, (raw) => raw, 'a string', '');
+}
+
+export function envInteger(
+  variables: readonly string[],
+  min: number,
+  max: number,
+  defaultValue: number,
+): EnvReading<number> | undefined {
+  return readEnv(
+    variables,
+    (raw) => {
+      if (!/^[+-]?\d+$/.test(raw)) return undefined;
+      const value = Number(raw);
+      return value >= min && value <= max ? value : undefined;
+    },
+    `an integer from ${min} to ${max}`,
+    String(defaultValue),
+  );
+}
+
+export function envChoice<T extends string>(
+  variables: readonly string[],
+  choices: readonly T[],
+  defaultValue: T,
+): EnvReading<T> | undefined {
+  return readEnv(
+    variables,
+    (raw) => {
+      const value = raw.toLowerCase() as T;
+      return choices.includes(value) ? value : undefined;
+    },
+    `one of ${choices.join(', ')}`,
+    defaultValue,
+  );
+}
+
+export function envBoolean(variables: readonly string[], defaultValue: boolean): EnvReading<boolean> | undefined {
+  return readEnv(
+    variables,
+    (raw) => {
+      const value = raw.toLowerCase();
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      return undefined;
+    },
+    'true or false',
+    String(defaultValue),
+  );
+}
+
+/** `key1=value1,key2=value2`, values percent-decoded (W3C Baggage style, as the spec says). */
+export function parseKeyValueList(raw: string): Record<string, string> | undefined {
+  const result: Record<string, string> = {};
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const separator = entry.indexOf('=');
+    if (separator <= 0) return undefined;
+    const key = entry.slice(0, separator).trim();
+    if (key === '') return undefined;
+    try {
+      result[key] = decodeURIComponent(entry.slice(separator + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return result;
+}
+
+export function envKeyValueList(variables: readonly string[]): EnvReading<Record<string, string>> | undefined {
+  return readEnv(variables, parseKeyValueList, 'comma-separated key=value pairs', 'none');
+}
+
+/** `OTEL_SDK_DISABLED=true` turns every preset into a no-op. */
+export function sdkDisabled(): boolean {
+  return envBoolean(['OTEL_SDK_DISABLED'], false)?.value ?? false;
+}
+
+/** Every `OTEL_EXPORTER_OTLP_*` variable currently set. */
+function otlpVariables(): string[] {
+  return Object.keys(process.env).filter((name) => name.startsWith('OTEL_EXPORTER_OTLP_'));
+}
+
+/**
+ * Runs `construct` with the `OTEL_EXPORTER_OTLP_*` variables hidden. The
+ * upstream exporters read (and warn about) those variables themselves; we have
+ * already resolved every one of them with our precedence and pass the result
+ * explicitly, so letting them read again would only repeat the warnings and
+ * merge headers we chose not to use. The constructor is synchronous, so no
+ * other code can observe the gap.
+ */
+export function withoutOtlpEnvironment<T>(construct: () => T): T {
+  const saved = new Map<string, string>();
+  for (const name of otlpVariables()) {
+    saved.set(name, process.env[name] as string);
+    delete process.env[name];
+  }
+  try {
+    return construct();
+  } finally {
+    for (const [name, value] of saved) process.env[name] = value;
+  }
+}

@@ -1,0 +1,70 @@
+import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+
+/**
+ * Unit suffixes of Prometheus names, per OpenTelemetry's Prometheus
+ * compatibility spec: the same names the Collector's Prometheus exporters
+ * write, so dashboards and rules work whichever way the metrics travel.
+ */
+const UNIT_WORDS: Readonly<Record<string, string>> = Object.freeze({
+  d: 'days',
+  h: 'hours',
+  min: 'minutes',
+  s: 'seconds',
+  ms: 'milliseconds',
+  us: 'microseconds',
+  ns: 'nanoseconds',
+  By: 'bytes',
+  KiBy: 'kibibytes',
+  MiBy: 'mebibytes',
+  GiBy: 'gibibytes',
+  KBy: 'kilobytes',
+  MBy: 'megabytes',
+  GBy: 'gigabytes',
+  bit: 'bits',
+  m: 'meters',
+  V: 'volts',
+  A: 'amperes',
+  J: 'joules',
+  W: 'watts',
+  g: 'grams',
+  Cel: 'celsius',
+  Hz: 'hertz',
+  '%': 'percent',
+});
+
+const PER_WORDS: Readonly<Record<string, string>> = Object.freeze({
+  s: 'second',
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year',
+});
+
+function sanitize(text: string): string {
+  return text.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** The suffix a unit adds, or '' (annotations such as `{resource}` add nothing). */
+export function unitSuffix(unit: string, dataPointType: DataPointType): string {
+  const bare = unit.replace(/\{[^}]*\}/g, '').trim();
+  if (bare === '') return '';
+  if (bare === '1') return dataPointType === DataPointType.GAUGE ? 'ratio' : '';
+  const [numerator, denominator] = bare.split('/', 2);
+  const first = numerator ? sanitize(UNIT_WORDS[numerator] ?? numerator) : '';
+  if (denominator === undefined) return first;
+  const second = sanitize(PER_WORDS[denominator] ?? UNIT_WORDS[denominator] ?? denominator);
+  return [first, second && `per_${second}`].filter(Boolean).join('_');
+}
+
+/** The metric renamed so that the Prometheus serializer writes it with its unit suffix. */
+export function withUnitSuffix(metric: MetricData): MetricData {
+  const suffix = unitSuffix(metric.descriptor.unit, metric.dataPointType);
+  if (suffix === '') return metric;
+  const name = metric.descriptor.name;
+  const sanitized = sanitize(name);
+  const bare = sanitized.endsWith('_total') ? sanitized.slice(0, -'_total'.length) : sanitized;
+  if (bare.endsWith(`_${suffix}`) || bare === suffix) return metric;
+  return { ...metric, descriptor: { ...metric.descriptor, name: `${bare}_${suffix}` } } as MetricData;
+}

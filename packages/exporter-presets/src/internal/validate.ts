@@ -1,0 +1,107 @@
+/**
+ * Option checks shared by every entry point. A wrong value the user passed in
+ * code throws at construction, naming the field and the value received:
+ * unlike an environment typo, it is a bug the author can fix before deploying.
+ */
+
+/** A value as the user wrote it, for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (typeof value === 'function') return 'a function';
+  if (value !== null && typeof value === 'object') {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(value);
+}
+
+/** The options object itself: absent, or a plain object whose keys are all known. */
+export function checkOptionsObject(input: unknown, knownFields: readonly string[]): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new TypeError(`options must be an object, got ${describeValue(input)}`);
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    // A misspelt field would otherwise be silently ignored and the default used.
+    if (!knownFields.includes(key)) {
+      throw new TypeError(
+        `unknown option ${key} (got ${describeValue(options[key])}); known options: ${knownFields.join(', ')}`,
+      );
+    }
+  }
+  return options;
+}
+
+export function optionalInteger(field: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${field} must be a number, got ${describeValue(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function optionalBoolean(field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new TypeError(`${field} must be a boolean, got ${describeValue(value)}`);
+  return value;
+}
+
+export function optionalString(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`${field} must be a non-empty string, got ${describeValue(value)}`);
+  }
+  return value.trim();
+}
+
+export function optionalChoice<T extends string>(field: string, value: unknown, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new TypeError(`${field} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${describeValue(value)}`);
+  }
+  if (!choices.includes(value as T)) {
+    throw new RangeError(`${field} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${describeValue(value)}`);
+  }
+  return value as T;
+}
+
+export function optionalHeaders(field: string, value: unknown): Readonly<Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${field} must be an object of string values, got ${describeValue(value)}`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, headerValue] of Object.entries(value)) {
+    if (typeof headerValue !== 'string') {
+      throw new TypeError(`${field}.${key} must be a string, got ${describeValue(headerValue)}`);
+    }
+    headers[key] = headerValue;
+  }
+  return Object.freeze(headers);
+}
+
+/** Bucket boundaries: finite, > 0, strictly increasing, in seconds. */
+export function optionalBuckets(field: string, value: unknown): readonly number[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((bound) => typeof bound !== 'number')) {
+    throw new TypeError(`${field} must be an array of numbers, got ${describeValue(value)}`);
+  }
+  if (value.length === 0) throw new RangeError(`${field} must have at least one boundary, got []`);
+  value.forEach((bound: number, index) => {
+    if (!Number.isFinite(bound) || bound <= 0) {
+      throw new RangeError(`${field} must hold finite numbers > 0 (seconds), got ${describeValue(value)}`);
+    }
+    if (index > 0 && bound <= value[index - 1]) {
+      throw new RangeError(`${field} must be strictly increasing, got ${describeValue(value)}`);
+    }
+  });
+  return Object.freeze([...value]);
+}

@@ -1,0 +1,98 @@
+import { isMainThread } from 'node:worker_threads';
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { diagLogLevelFromString } from '@opentelemetry/core';
+import { startRuntimeMetrics, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { createMetricReaders } from '../createMetricReaders.js';
+import { runtimeViews } from '../runtimeViews.js';
+import { envString, sdkDisabled } from './environment.js';
+import { environmentResource } from './environmentResource.js';
+
+/** How long a signal waits for the last export before the process ends as the signal says. */
+export const SIGNAL_FLUSH_TIMEOUT_MILLIS = 10_000;
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+export interface ZeroCodeHandle {
+  readonly meterProvider: MeterProvider;
+  /** Final export, then runtime metrics stopped. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * What `--import`/`--require @nodevitals/exporter-presets/register` does:
+ * readers from the environment, a resource from `OTEL_SERVICE_NAME` and
+ * `OTEL_RESOURCE_ATTRIBUTES`, runtime metrics on a private MeterProvider, and
+ * a last export on SIGTERM, SIGINT and normal exit. Never throws: a preload
+ * that crashes would take the application down with it.
+ */
+export function startFromEnvironment(): ZeroCodeHandle | undefined {
+  try {
+    // Workers inherit --import/--require; one set of readers (and one port) per process.
+    if (!isMainThread) return undefined;
+    installDiagLogger();
+    if (sdkDisabled()) {
+      diag.debug('OTEL_SDK_DISABLED=true: runtime metrics not started');
+      return undefined;
+    }
+    const readers = createMetricReaders();
+    if (readers.length === 0) return undefined;
+    const meterProvider = new MeterProvider({ resource: environmentResource(), readers, views: runtimeViews() });
+    const runtime = startRuntimeMetrics({ meterProvider });
+    const handle = createHandle(meterProvider, runtime);
+    installExitHooks(handle);
+    return handle;
+  } catch (error) {
+    diag.error('@nodevitals/exporter-presets/register: runtime metrics not started', error);
+    return undefined;
+  }
+}
+
+/** Without a logger, the warnings about bad variables would go nowhere. `OTEL_LOG_LEVEL` sets the level (default warn). */
+function installDiagLogger(): void {
+  const level = diagLogLevelFromString(envString(['OTEL_LOG_LEVEL'])?.value) ?? DiagLogLevel.WARN;
+  diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
+}
+
+function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandle): ZeroCodeHandle {
+  let final: Promise<void> | undefined;
+  return {
+    meterProvider,
+    shutdown() {
+      final ??= meterProvider
+        .shutdown()
+        .catch((error: unknown) => diag.warn('runtime metrics: the last export failed', error))
+        .finally(() => runtime.stop());
+      return final;
+    },
+  };
+}
+
+function installExitHooks(handle: ZeroCodeHandle): void {
+  // The loop is empty: the app is ending normally. The export keeps it alive
+  // just long enough; process.exit() and the exit code are untouched.
+  process.on('beforeExit', () => {
+    void handle.shutdown();
+  });
+  for (const signal of SIGNALS) {
+    const onSignal = (): void => {
+      // Another listener means the app owns this signal and decides when to
+      // exit; export what we have now and leave the rest to beforeExit.
+      if (process.listenerCount(signal) > 1) {
+        handle.meterProvider.forceFlush().catch((error: unknown) => diag.debug('runtime metrics: flush failed', error));
+        return;
+      }
+      // Otherwise Node would have ended the process: do the same once the
+      // export is done, by re-raising the signal with our listener gone, so
+      // the exit status still says "killed by SIGTERM".
+      process.removeListener(signal, onSignal);
+      const reraise = (): void => {
+        clearTimeout(timer);
+        process.kill(process.pid, signal);
+      };
+      const timer = setTimeout(reraise, SIGNAL_FLUSH_TIMEOUT_MILLIS);
+      handle.shutdown().then(reraise, reraise);
+    };
+    process.on(signal, onSignal);
+  }
+}

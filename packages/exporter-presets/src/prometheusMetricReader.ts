@@ -1,0 +1,36 @@
+import { envInteger, envString } from './internal/environment.js';
+import { checkOptionsObject, describeValue, optionalBoolean, optionalInteger, optionalString } from './internal/validate.js';
+import { DEFAULT_OPTIONS, MAX_MILLIS, PROMETHEUS_FIELDS, type PrometheusMetricReaderOptions } from './options.js';
+import { PrometheusReader, type PrometheusReaderSettings } from './PrometheusReader.js';
+
+export function resolvePrometheusSettings(options: Record<string, unknown>): PrometheusReaderSettings {
+  const metricsPath = optionalString('metricsPath', options.metricsPath) ?? DEFAULT_OPTIONS.metricsPath;
+  if (!metricsPath.startsWith('/') || /[?#\s]/.test(metricsPath)) {
+    throw new TypeError(`metricsPath must be a path starting with "/", got ${describeValue(options.metricsPath)}`);
+  }
+  return Object.freeze({
+    host:
+      optionalString('host', options.host) ??
+      envString(['OTEL_EXPORTER_PROMETHEUS_HOST'])?.value ??
+      DEFAULT_OPTIONS.host,
+    port:
+      optionalInteger('port', options.port, 0, 65535) ??
+      envInteger(['OTEL_EXPORTER_PROMETHEUS_PORT'], 0, 65535, DEFAULT_OPTIONS.port)?.value ??
+      DEFAULT_OPTIONS.port,
+    metricsPath,
+    scrapeTimeoutMillis:
+      optionalInteger('scrapeTimeoutMillis', options.scrapeTimeoutMillis, 1, MAX_MILLIS) ??
+      DEFAULT_OPTIONS.scrapeTimeoutMillis,
+    withUnitSuffixes: optionalBoolean('withUnitSuffixes', options.withUnitSuffixes) ?? DEFAULT_OPTIONS.withUnitSuffixes,
+  });
+}
+
+/**
+ * A reader serving `/metrics` for Prometheus from its own HTTP server, bound to
+ * `localhost:9464` unless the options or `OTEL_EXPORTER_PROMETHEUS_{HOST,PORT}`
+ * say otherwise. Port 0 picks a free port: await `reader.ready` (or read
+ * `reader.address`) for the one bound. A wrong option throws here.
+ */
+export function prometheusMetricReader(options?: PrometheusMetricReaderOptions): PrometheusReader {
+  return new PrometheusReader(resolvePrometheusSettings(checkOptionsObject(options, PROMETHEUS_FIELDS)));
+}
