@@ -3,6 +3,7 @@ import type { FamilyName } from './catalog.js';
 import { EventLoopFamily } from './families/eventLoop.js';
 import { GcFamily } from './families/gc.js';
 import { HeapFamily } from './families/heap.js';
+import { CollectionReads } from './internal/CollectionReads.js';
 import { UnsupportedRuntimeError, type FamilyContext, type MetricFamily } from './families/MetricFamily.js';
 import { ProcessFamily } from './families/process.js';
 import { ResourcesFamily } from './families/resources.js';
@@ -49,6 +50,7 @@ export class RuntimeMetrics {
       options: this.options,
       runtime: this.runtime,
       logger: this.logger,
+      reads: new CollectionReads(this.runtime),
     };
     const families: MetricFamily[] = [];
     for (const name of Object.keys(FAMILIES) as FamilyName[]) {

@@ -157,7 +157,7 @@ export const METRICS = define({
     attributes: [],
     family: 'heap',
     convention: 'extension',
-    source: 'process.memoryUsage() external',
+    source: `${HEAP_STATS} external_memory`,
   },
   arrayBuffers: {
     name: 'v8js.memory.array_buffers',
@@ -273,7 +273,7 @@ export const METRICS = define({
     attributes: [],
     family: 'process',
     convention: 'semconv',
-    source: 'process.memoryUsage.rss()',
+    source: 'process.memoryUsage() rss (shared with the heap family)',
   },
   uptime: {
     name: 'process.uptime',

@@ -1,6 +1,7 @@
 import type { DiagLogger, Histogram, Meter, Observable } from '@opentelemetry/api';
 import type { FamilyName, MetricDefinition } from '../catalog.js';
 import type { ResolvedOptions } from '../options.js';
+import type { CollectionReads } from '../internal/CollectionReads.js';
 import type { RuntimeSources } from '../runtime.js';
 
 /** What every family is built from. */
@@ -9,6 +10,8 @@ export interface FamilyContext {
   readonly options: ResolvedOptions;
   readonly runtime: RuntimeSources;
   readonly logger: DiagLogger;
+  /** Reads shared by several families within one collection. */
+  readonly reads: CollectionReads;
 }
 
 /**

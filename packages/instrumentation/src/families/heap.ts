@@ -3,12 +3,14 @@ import { ATTRIBUTES, METRICS } from '../catalog.js';
 import { guarded, observeFinite } from '../internal/safeObserve.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
-/** V8 heap per space and whole, plus off-heap memory and contexts: three reads per collection. */
+/**
+ * V8 heap per space and whole, plus off-heap memory and contexts: heap and
+ * space statistics, and the collection's shared memoryUsage() for array buffers.
+ */
 export class HeapFamily implements MetricFamily {
   readonly name = 'heap';
   private readonly heapStatistics;
   private readonly heapSpaceStatistics;
-  private readonly memoryUsage;
   private readonly spaceAttributes = new Map<string, Attributes>();
   private readonly instruments: Record<
     | 'spaceUsed' | 'spaceSize' | 'spaceAvailable' | 'spacePhysical' | 'limit' | 'size' | 'used' | 'available'
@@ -23,7 +25,6 @@ export class HeapFamily implements MetricFamily {
     const { runtime, meter } = context;
     this.heapStatistics = requireSource(runtime.heapStatistics, 'v8.getHeapStatistics');
     this.heapSpaceStatistics = requireSource(runtime.heapSpaceStatistics, 'v8.getHeapSpaceStatistics');
-    this.memoryUsage = runtime.memoryUsage;
     this.instruments = {
       spaceUsed: createObservable(meter, METRICS.heapSpaceUsed),
       spaceSize: createObservable(meter, METRICS.heapSpaceSize),
@@ -81,10 +82,9 @@ export class HeapFamily implements MetricFamily {
     observeFinite(result, i.malloced, heap.malloced_memory);
     observeFinite(result, i.nativeContexts, heap.number_of_native_contexts);
     observeFinite(result, i.detachedContexts, heap.number_of_detached_contexts);
-    if (this.memoryUsage) {
-      const memory = this.memoryUsage();
-      observeFinite(result, i.external, memory.external);
-      observeFinite(result, i.arrayBuffers, memory.arrayBuffers);
-    }
+    // `external_memory` joined getHeapStatistics() in Node 20; memoryUsage() has it everywhere.
+    const memory = this.context.reads.memoryUsage();
+    observeFinite(result, i.external, heap.external_memory ?? memory?.external);
+    observeFinite(result, i.arrayBuffers, memory?.arrayBuffers);
   }
 }

@@ -13,8 +13,9 @@ const MAJOR = attributes(ATTRIBUTES.pagingFaultType, 'major');
 
 /**
  * The process: one `process.resourceUsage()` per collection gives CPU time,
- * context switches and page faults; RSS, uptime and open descriptors are one
- * cheap read each. Descriptor metrics exist where /proc does (Linux).
+ * context switches and page faults; RSS comes from the collection's shared
+ * memoryUsage() when the heap family read one; uptime and open descriptors are
+ * one cheap read each. Descriptor metrics exist where /proc does (Linux).
  */
 export class ProcessFamily implements MetricFamily {
   readonly name = 'process';
@@ -71,7 +72,7 @@ export class ProcessFamily implements MetricFamily {
     this.counter(result, i.contextSwitches, 'involuntary', usage.involuntaryContextSwitches, INVOLUNTARY);
     this.counter(result, i.pageFaults, 'minor', usage.minorPageFault, MINOR);
     this.counter(result, i.pageFaults, 'major', usage.majorPageFault, MAJOR);
-    observeFinite(result, i.memory, runtime.rss?.());
+    observeFinite(result, i.memory, this.context.reads.rss());
     observeFinite(result, i.uptime, runtime.uptime?.());
     if (runtime.openFileDescriptors) observeFinite(result, i.fileDescriptors, runtime.openFileDescriptors());
     observeFinite(result, i.fileDescriptorLimit, this.fileDescriptorLimit);
