@@ -8,7 +8,7 @@ import {
   MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { withUnitSuffix } from './internal/prometheusUnits.js';
+import { prometheusName } from './internal/prometheusUnits.js';
 
 /** Where the endpoint listens, once it does. */
 export interface PrometheusAddress {
@@ -157,7 +157,7 @@ export class PrometheusReader extends MetricReader {
           }
           return false;
         })
-        .map((metric) => (this.settings.withUnitSuffixes ? withUnitSuffix(metric) : metric)),
+        .map((metric) => prometheusName(metric, this.settings.withUnitSuffixes)),
     }));
     return this.serializer.serialize({ ...resourceMetrics, scopeMetrics });
   }

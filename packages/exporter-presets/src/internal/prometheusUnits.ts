@@ -58,13 +58,20 @@ export function unitSuffix(unit: string, dataPointType: DataPointType): string {
   return [first, second && `per_${second}`].filter(Boolean).join('_');
 }
 
-/** The metric renamed so that the Prometheus serializer writes it with its unit suffix. */
-export function withUnitSuffix(metric: MetricData): MetricData {
-  const suffix = unitSuffix(metric.descriptor.unit, metric.dataPointType);
-  if (suffix === '') return metric;
-  const name = metric.descriptor.name;
-  const sanitized = sanitize(name);
-  const bare = sanitized.endsWith('_total') ? sanitized.slice(0, -'_total'.length) : sanitized;
-  if (bare.endsWith(`_${suffix}`) || bare === suffix) return metric;
-  return { ...metric, descriptor: { ...metric.descriptor, name: `${bare}_${suffix}` } } as MetricData;
+const HISTOGRAM_ENDINGS = /_(count|sum|bucket)$/;
+
+/**
+ * The name Prometheus should see: with its unit suffix when asked, and never
+ * ending like a histogram's series unless it is one. `process.unix.file_descriptor.count`
+ * as a gauge would read as the `_count` of a histogram (`promtool check metrics`
+ * rejects it), so such a name gets `_value` appended.
+ */
+export function prometheusName(metric: MetricData, withUnitSuffixes: boolean): MetricData {
+  const sanitized = sanitize(metric.descriptor.name);
+  let name = sanitized.endsWith('_total') ? sanitized.slice(0, -'_total'.length) : sanitized;
+  const suffix = withUnitSuffixes ? unitSuffix(metric.descriptor.unit, metric.dataPointType) : '';
+  if (suffix !== '' && !name.endsWith(`_${suffix}`) && name !== suffix) name = `${name}_${suffix}`;
+  if (metric.dataPointType !== DataPointType.HISTOGRAM && HISTOGRAM_ENDINGS.test(name)) name = `${name}_value`;
+  if (name === sanitized) return metric;
+  return { ...metric, descriptor: { ...metric.descriptor, name } } as MetricData;
 }
