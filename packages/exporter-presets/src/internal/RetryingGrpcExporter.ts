@@ -19,6 +19,9 @@ export const RETRY_BACKOFF = Object.freeze({
   jitter: 0.2,
 });
 
+/** The least time between two fresh gRPC channels. */
+export const RENEW_INTERVAL_MILLIS = 1000;
+
 export interface RetryingGrpcExporterSettings {
   /** Builds a fresh upstream exporter (and so a fresh gRPC channel). */
   readonly createExporter: () => PushMetricExporter;
@@ -37,6 +40,7 @@ export class RetryingGrpcExporter implements PushMetricExporter {
   private exporter: PushMetricExporter;
   private readonly pending = new Set<Promise<void>>();
   private isShutdown = false;
+  private renewedAt = 0;
 
   constructor(private readonly settings: RetryingGrpcExporterSettings) {
     this.exporter = settings.createExporter();
@@ -109,9 +113,15 @@ export class RetryingGrpcExporter implements PushMetricExporter {
    * After UNAVAILABLE the upstream channel waits out grpc-js' reconnect backoff
    * (up to two minutes) and fails every call meanwhile; a fresh channel
    * connects at once, so export resumes as soon as the collector is back.
+   * At most one per RENEW_INTERVAL_MILLIS: grpc-js frees a closed channel's
+   * subchannel only on its 10 s pool sweep, so renewing on every failure of a
+   * tight loop would pile them up until then.
    */
   private renewChannel(): void {
     if (this.isShutdown) return;
+    const now = Date.now();
+    if (now - this.renewedAt < RENEW_INTERVAL_MILLIS) return;
+    this.renewedAt = now;
     const old = this.exporter;
     this.exporter = this.settings.createExporter();
     old.shutdown().catch((error: unknown) => diag.debug('closing the previous OTLP channel failed', error));
