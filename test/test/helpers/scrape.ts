@@ -1,0 +1,58 @@
+import { assertPackagesBuilt, runExample } from './children';
+
+export interface Scrape {
+  text: string;
+  /** Names of the sample lines (`v8js_gc_duration_seconds_bucket`, ...), without `target_info`. */
+  names: Set<string>;
+  /** Value of the first sample of `name` (optionally with a label fragment such as `le="+Inf"`). */
+  value(name: string, labelFragment?: string): number | undefined;
+}
+
+export function parseExposition(text: string): Scrape {
+  const samples = text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const match = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/);
+      if (!match) throw new Error(`not an exposition line: ${line}`);
+      return { name: match[1], labels: match[2] ?? '', value: Number(match[3]) };
+    });
+  const names = new Set(samples.map((sample) => sample.name).filter((name) => name !== 'target_info'));
+  return {
+    text,
+    names,
+    value: (name, labelFragment) =>
+      samples.find((sample) => sample.name === name && (!labelFragment || sample.labels.includes(labelFragment)))?.value,
+  };
+}
+
+export async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);
+  return response.text();
+}
+
+/**
+ * A real scrape of @nodevitals/exporter-presets' Prometheus endpoint, served
+ * by examples/prometheus-scrape (runtime metrics + the preset's reader with
+ * its default naming) on a free port. Waits until a GC has been recorded so
+ * histogram series are present.
+ */
+export async function scrapePreset(): Promise<Scrape> {
+  assertPackagesBuilt();
+  const child = runExample('prometheus-scrape', 'src/main.ts', {
+    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+    OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+  });
+  try {
+    const [, url] = await child.waitFor(/runtime metrics at (http:\/\/\S+)/, 15_000);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const scrape = parseExposition(await fetchText(url));
+      if (scrape.names.has('v8js_gc_duration_seconds_bucket') || Date.now() > deadline) return scrape;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  } finally {
+    await child.stop();
+  }
+}

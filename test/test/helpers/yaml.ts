@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { requireTool } from './paths';
+
+const yaml = requireTool('yaml') as {
+  parse(text: string, options?: object): unknown;
+  stringify(value: unknown, options?: object): string;
+};
+
+export function readYaml<T = any>(path: string): T {
+  return yaml.parse(readFileSync(path, 'utf8')) as T;
+}
+
+export function toYaml(value: unknown): string {
+  return yaml.stringify(value, { lineWidth: 0 });
+}

@@ -1,0 +1,149 @@
+/**
+ * collector-config/prometheus: the scrape config and rule files pass promtool,
+ * every alert is proven by `promtool test rules` to fire when it should and
+ * stay quiet when it should (restart and absent data included), and every
+ * metric the rules read exists in a real scrape of the Prometheus preset.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stopAll } from './helpers/children';
+import { PROMETHEUS_DIR, RULE_FILES } from './helpers/paths';
+import { promtool } from './helpers/promtool';
+import { loadRules, rawMetricNames } from './helpers/rules';
+import { scrapePreset, type Scrape } from './helpers/scrape';
+import { readYaml, toYaml } from './helpers/yaml';
+import { ALERT_CASES } from '../tools/ruleCases';
+import { buildRuleTests, RULE_TEST_FILE } from '../tools/ruleTests';
+
+afterAll(stopAll);
+
+describe('Prometheus configuration', () => {
+  test('promtool check config accepts prometheus.yml and the rule files it loads', () => {
+    const result = promtool(['check', 'config', 'prometheus.yml'], PROMETHEUS_DIR);
+    expect(result.output).toContain('SUCCESS: 2 rule files found');
+    expect(result.code).toBe(0);
+  });
+
+  test('the gateway job keeps the job and instance labels the Collector sets', () => {
+    const config = readYaml(join(PROMETHEUS_DIR, 'prometheus.yml'));
+    const gateway = config.scrape_configs.find((job: { job_name: string }) => job.job_name === 'nodevitals-gateway');
+    expect(gateway.honor_labels).toBe(true);
+  });
+
+  test('promtool check rules accepts both rule files', () => {
+    const result = promtool(['check', 'rules', ...RULE_FILES]);
+    expect(result.output).toMatch(/SUCCESS: 8 rules found[\s\S]*SUCCESS: 20 rules found|SUCCESS: 20 rules found[\s\S]*SUCCESS: 8 rules found/);
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('alert rules', () => {
+  const { alerts } = loadRules();
+  const alertNames = [...new Set(alerts.map((rule) => rule.alert as string))];
+
+  test('every alert has a warning and a critical level, a for: duration and annotations', () => {
+    expect(alertNames.length).toBeGreaterThanOrEqual(9);
+    for (const name of alertNames) {
+      const levels = alerts.filter((rule) => rule.alert === name).map((rule) => rule.labels?.severity);
+      expect({ name, levels: levels.sort() }).toEqual({ name, levels: ['critical', 'warning'] });
+    }
+    for (const rule of alerts) {
+      expect({ alert: rule.alert, for: rule.for }).toEqual({ alert: rule.alert, for: expect.stringMatching(/^\d+[smh]$/) });
+      expect(rule.annotations?.summary).toContain('{{ $labels.instance }}');
+      // The description says what to look at; it is static text so tests can pin it.
+      expect((rule.annotations?.description ?? '').length).toBeGreaterThan(80);
+      expect(rule.annotations?.description).not.toContain('{{');
+    }
+  });
+
+  test('the seed table is covered: delay, utilization, heap, GC share and pause, resources, contexts, memory, restarts', () => {
+    expect(alertNames).toEqual(
+      expect.arrayContaining([
+        'NodejsEventLoopDelayHigh',
+        'NodejsEventLoopUtilizationHigh',
+        'NodejsHeapNearLimit',
+        'NodejsGcTimeShareHigh',
+        'NodejsGcPauseHigh',
+        'NodejsActiveResourcesGrowing',
+        'NodejsDetachedContextsGrowing',
+        'NodejsResidentMemoryGrowing',
+        'NodejsProcessRestarted',
+      ]),
+    );
+    expect(rawMetricNames(alerts.find((rule) => rule.alert === 'NodejsGcTimeShareHigh')!.expr)).toEqual([
+      'v8js_gc_duration_seconds_sum',
+    ]);
+  });
+
+  test('every alert, at each level, has a case where it fires and cases where it must not, incl. a restart and absent data', () => {
+    for (const name of alertNames) {
+      const alertCase = ALERT_CASES.find((candidate) => candidate.alert === name);
+      expect({ name, hasCase: Boolean(alertCase) }).toEqual({ name, hasCase: true });
+      const firing = alertCase!.evals.flatMap((evaluation) => evaluation.firing);
+      for (const severity of ['warning', 'critical']) {
+        expect({ name, severity, fires: firing.some((alert) => alert.severity === severity) }).toEqual({ name, severity, fires: true });
+      }
+      const quiet = Object.keys(alertCase!.quiet);
+      expect({ name, restart: quiet.some((id) => id.startsWith('restarted')) }).toEqual({ name, restart: true });
+      expect({ name, absent: quiet.some((id) => id.startsWith('absent')) }).toEqual({ name, absent: true });
+      // A quiet instance must have data in the case (or be the absent one) and never be expected to fire.
+      const withData = new Set(alertCase!.series.map((series) => series.instance));
+      for (const id of quiet) {
+        expect(firing.map((alert) => alert.instance)).not.toContain(id);
+        if (!id.startsWith('absent')) expect({ name, id, hasData: withData.has(id) }).toEqual({ name, id, hasData: true });
+      }
+    }
+  });
+
+  test('the committed promtool test file is generated from the cases (run test/tools/ruleTests.ts after editing them)', () => {
+    expect(readFileSync(RULE_TEST_FILE, 'utf8')).toBe(buildRuleTests());
+  });
+
+  test('promtool test rules passes', () => {
+    const result = promtool(['test', 'rules', RULE_TEST_FILE]);
+    expect(result.output).toContain('SUCCESS');
+    expect(result.code).toBe(0);
+  });
+
+  test('promtool test rules catches a wrong expectation (the cases are not vacuous)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodevitals-rules-'));
+    try {
+      const file = readYaml(RULE_TEST_FILE);
+      file.rule_files = RULE_FILES;
+      // Claim the healthy instance's delay alert fires: promtool must disagree.
+      const evaluation = file.tests[0].alert_rule_test.find((entry: { eval_time: string }) => entry.eval_time === '15m');
+      evaluation.exp_alerts.push({
+        exp_labels: { severity: 'warning', job: 'api', instance: 'healthy' },
+        exp_annotations: evaluation.exp_alerts[0].exp_annotations,
+      });
+      writeFileSync(join(dir, 'wrong.test.yml'), toYaml(file));
+      const result = promtool(['test', 'rules', join(dir, 'wrong.test.yml')]);
+      expect(result.output).toContain('FAILED');
+      expect(result.code).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('rules against a real scrape of the Prometheus preset', () => {
+  let scrape: Scrape;
+  beforeAll(async () => {
+    scrape = await scrapePreset();
+  }, 40_000);
+
+  test('every metric a recording or alert rule reads is in the scrape', () => {
+    const { recording, alerts } = loadRules();
+    const missing = [...recording, ...alerts]
+      .flatMap((rule) => rawMetricNames(rule.expr, recording).map((name) => ({ rule: rule.record ?? rule.alert, name })))
+      .filter(({ name }) => !scrape.names.has(name));
+    expect(missing).toEqual([]);
+  });
+
+  test('the labels the rules aggregate away exist on the scraped series', () => {
+    for (const label of ['v8js_gc_type', 'v8js_resource_type', 'cpu_mode']) {
+      expect(scrape.text).toContain(`${label}="`);
+    }
+  });
+});
