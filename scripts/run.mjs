@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1];
+// The pnpm we build with. Not a `packageManager` field: pnpm 12 looks that pin
+// up in the registry on every command, and the lookup fails now and then.
+const PNPM_VERSION = '12.21.0';
 
 function log(message) {
   console.log(`\n> ${message}`);

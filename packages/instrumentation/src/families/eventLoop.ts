@@ -1,6 +1,7 @@
 import type { Attributes, BatchObservableResult, Histogram, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
 import { EventLoopSampler } from '../internal/EventLoopSampler.js';
+import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import { SLOTS_PER_WINDOW } from '../options.js';
 import {
@@ -27,11 +28,9 @@ export class EventLoopFamily implements MetricFamily {
   private readonly counters = new MonotonicCounters();
   private readonly gauges: Record<'min' | 'max' | 'mean' | 'stddev' | 'p50' | 'p90' | 'p99' | 'utilization', Observable>;
   private readonly time: Observable;
-  private readonly callback: (result: BatchObservableResult) => void;
-  private enabled = false;
+  private readonly registration: BatchRegistration;
 
-  constructor(private readonly context: FamilyContext) {
-    this.callback = guarded(context.logger, 'event-loop collection', (result: BatchObservableResult) => this.collect(result));
+  constructor(context: FamilyContext) {
     const { runtime, meter, options } = context;
     const eventLoopUtilization = requireSource(runtime.eventLoopUtilization, 'performance.eventLoopUtilization');
     probe(eventLoopUtilization, 'performance.eventLoopUtilization');
@@ -57,24 +56,21 @@ export class EventLoopFamily implements MetricFamily {
       utilization: createObservable(meter, METRICS.eventLoopUtilization),
     };
     this.time = createObservable(meter, METRICS.eventLoopTime);
+    this.registration = new BatchRegistration(
+      context.meter,
+      guarded(context.logger, 'event-loop collection', (result: BatchObservableResult) => this.collect(result)),
+      [...Object.values(this.gauges), this.time],
+    );
   }
 
   enable(): void {
-    if (this.enabled) return;
-    this.enabled = true;
     this.sampler.start();
-    this.context.meter.addBatchObservableCallback(this.callback, this.observables());
+    this.registration.register();
   }
 
   disable(): void {
-    if (!this.enabled) return;
-    this.enabled = false;
     this.sampler.stop();
-    this.context.meter.removeBatchObservableCallback(this.callback, this.observables());
-  }
-
-  private observables(): Observable[] {
-    return [...Object.values(this.gauges), this.time];
+    this.registration.remove();
   }
 
   private collect(result: BatchObservableResult): void {

@@ -1,5 +1,6 @@
 import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, observeFinite } from '../internal/safeObserve.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
@@ -17,11 +18,9 @@ export class HeapFamily implements MetricFamily {
     | 'physical' | 'malloced' | 'external' | 'arrayBuffers' | 'nativeContexts' | 'detachedContexts',
     Observable
   >;
-  private readonly callback: (result: BatchObservableResult) => void;
-  private enabled = false;
+  private readonly registration: BatchRegistration;
 
   constructor(private readonly context: FamilyContext) {
-    this.callback = guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result));
     const { runtime, meter } = context;
     this.heapStatistics = requireSource(runtime.heapStatistics, 'v8.getHeapStatistics');
     this.heapSpaceStatistics = requireSource(runtime.heapSpaceStatistics, 'v8.getHeapSpaceStatistics');
@@ -41,18 +40,19 @@ export class HeapFamily implements MetricFamily {
       nativeContexts: createObservable(meter, METRICS.nativeContexts),
       detachedContexts: createObservable(meter, METRICS.detachedContexts),
     };
+    this.registration = new BatchRegistration(
+      context.meter,
+      guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result)),
+      Object.values(this.instruments),
+    );
   }
 
   enable(): void {
-    if (this.enabled) return;
-    this.enabled = true;
-    this.context.meter.addBatchObservableCallback(this.callback, Object.values(this.instruments));
+    this.registration.register();
   }
 
   disable(): void {
-    if (!this.enabled) return;
-    this.enabled = false;
-    this.context.meter.removeBatchObservableCallback(this.callback, Object.values(this.instruments));
+    this.registration.remove();
   }
 
   private attributesOf(space: string): Attributes {

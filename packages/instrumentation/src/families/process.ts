@@ -1,5 +1,6 @@
 import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
@@ -26,11 +27,9 @@ export class ProcessFamily implements MetricFamily {
     'cpuTime' | 'memory' | 'uptime' | 'contextSwitches' | 'pageFaults' | 'fileDescriptors' | 'fileDescriptorLimit',
     Observable
   >;
-  private readonly callback: (result: BatchObservableResult) => void;
-  private enabled = false;
+  private readonly registration: BatchRegistration;
 
   constructor(private readonly context: FamilyContext) {
-    this.callback = guarded(context.logger, 'process collection', (result: BatchObservableResult) => this.collect(result));
     const { runtime, meter, logger } = context;
     this.resourceUsage = requireSource(runtime.resourceUsage, 'process.resourceUsage');
     if (!runtime.openFileDescriptors) logger.debug('process.unix.file_descriptor.* skipped: no /proc/self/fd here');
@@ -44,18 +43,19 @@ export class ProcessFamily implements MetricFamily {
       fileDescriptors: createObservable(meter, METRICS.fileDescriptors),
       fileDescriptorLimit: createObservable(meter, METRICS.fileDescriptorLimit),
     };
+    this.registration = new BatchRegistration(
+      context.meter,
+      guarded(context.logger, 'process collection', (result: BatchObservableResult) => this.collect(result)),
+      Object.values(this.instruments),
+    );
   }
 
   enable(): void {
-    if (this.enabled) return;
-    this.enabled = true;
-    this.context.meter.addBatchObservableCallback(this.callback, Object.values(this.instruments));
+    this.registration.register();
   }
 
   disable(): void {
-    if (!this.enabled) return;
-    this.enabled = false;
-    this.context.meter.removeBatchObservableCallback(this.callback, Object.values(this.instruments));
+    this.registration.remove();
   }
 
   private counter(result: BatchObservableResult, observable: Observable, key: string, value: number, attrs: Attributes) {

@@ -1,5 +1,6 @@
 import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded } from '../internal/safeObserve.js';
 import { createObservable, probe, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
@@ -20,27 +21,26 @@ export class ResourcesFamily implements MetricFamily {
   private readonly activeResources;
   private readonly active: Observable;
   private readonly types = new Map<string, { attributes: Attributes; count: number }>();
-  private readonly callback: (result: BatchObservableResult) => void;
-  private enabled = false;
+  private readonly registration: BatchRegistration;
 
-  constructor(private readonly context: FamilyContext) {
-    this.callback = guarded(context.logger, 'active-resources collection', (result: BatchObservableResult) => this.collect(result));
+  constructor(context: FamilyContext) {
     const activeResources = requireSource(context.runtime.activeResources, 'process.getActiveResourcesInfo');
     probe(activeResources, 'process.getActiveResourcesInfo');
     this.activeResources = activeResources;
     this.active = createObservable(context.meter, METRICS.resourcesActive);
+    this.registration = new BatchRegistration(
+      context.meter,
+      guarded(context.logger, 'active-resources collection', (result: BatchObservableResult) => this.collect(result)),
+      [this.active],
+    );
   }
 
   enable(): void {
-    if (this.enabled) return;
-    this.enabled = true;
-    this.context.meter.addBatchObservableCallback(this.callback, [this.active]);
+    this.registration.register();
   }
 
   disable(): void {
-    if (!this.enabled) return;
-    this.enabled = false;
-    this.context.meter.removeBatchObservableCallback(this.callback, [this.active]);
+    this.registration.remove();
   }
 
   private slotFor(type: string): { attributes: Attributes; count: number } {
