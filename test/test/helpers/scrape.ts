@@ -35,8 +35,8 @@ export async function fetchText(url: string): Promise<string> {
 /**
  * A real scrape of @nodevitals/exporter-presets' Prometheus endpoint, served
  * by examples/prometheus-scrape (runtime metrics + the preset's reader with
- * its default naming) on a free port. Waits until a GC has been recorded so
- * histogram series are present.
+ * its default naming) on a free port. Waits until a GC and an event-loop
+ * sample have been recorded, so the histogram and window series are present.
  */
 export async function scrapePreset(): Promise<Scrape> {
   assertPackagesBuilt();
@@ -49,7 +49,10 @@ export async function scrapePreset(): Promise<Scrape> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const scrape = parseExposition(await fetchText(url));
-      if (scrape.names.has('v8js_gc_duration_seconds_bucket') || Date.now() > deadline) return scrape;
+      const complete = ['v8js_gc_duration_seconds_bucket', 'nodejs_eventloop_delay_distribution_seconds_bucket'].every(
+        (name) => scrape.names.has(name),
+      );
+      if (complete || Date.now() > deadline) return scrape;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   } finally {
