@@ -24,7 +24,7 @@ module.exports = {
     project('instrumentation'),
     project('exporter-presets'),
     // Repository-level checks: collector configs, rules, dashboard, docs, examples.
-    { ...project('repo'), displayName: 'repo', rootDir: '<rootDir>/test' },
+    { ...project('repo'), displayName: 'repo', rootDir: '<rootDir>/test', testMatch: ['<rootDir>/**/*.test.ts'] },
   ],
   testTimeout: 30_000,
 };

@@ -9,8 +9,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROMETHEUS_DIR, RULE_FILES } from '../test/helpers/paths';
-import { readYaml, toYaml } from '../test/helpers/yaml';
+import { PROMETHEUS_DIR, RULE_FILES } from '../helpers/paths';
+import { readYaml, toYaml } from '../helpers/yaml';
 import { ALERT_CASES, JOB, type Sample } from './ruleCases';
 
 export const RULE_TEST_FILE = join(PROMETHEUS_DIR, 'tests', 'nodevitals-alerts.test.yml');

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-export const ROOT = join(__dirname, '..', '..', '..');
+export const ROOT = join(__dirname, '..', '..');
 export const COLLECTOR_CONFIG = join(ROOT, 'collector-config');
 export const PROMETHEUS_DIR = join(COLLECTOR_CONFIG, 'prometheus');
 export const RULE_FILES = [

@@ -13,8 +13,8 @@ import { promtool } from './helpers/promtool';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { scrapePreset, type Scrape } from './helpers/scrape';
 import { readYaml, toYaml } from './helpers/yaml';
-import { ALERT_CASES } from '../tools/ruleCases';
-import { buildRuleTests, RULE_TEST_FILE } from '../tools/ruleTests';
+import { ALERT_CASES } from './tools/ruleCases';
+import { buildRuleTests, RULE_TEST_FILE } from './tools/ruleTests';
 
 afterAll(stopAll);
 
