@@ -1,9 +1,14 @@
-/** Grafana's variables, replaced by values that keep an expression valid PromQL. */
+/**
+ * Grafana's built-in and dashboard variables, replaced by values that keep an
+ * expression valid PromQL: intervals by durations, every other variable
+ * (`$job`, `${instance}`, `[[pod]]`, `${job:regex}`) by a regex matching anything.
+ */
 export function substituteGrafanaVariables(expr: string): string {
   return expr
-    .replace(/\$__rate_interval|\$\{__rate_interval\}/g, '5m')
-    .replace(/\$__interval|\$\{__interval\}/g, '1m')
-    .replace(/\$\{?(job|instance)\}?/g, '.+');
+    .replace(/\$__rate_interval|\$\{__rate_interval\}|\[\[__rate_interval\]\]/g, '5m')
+    .replace(/\$__interval|\$\{__interval\}|\[\[__interval\]\]/g, '1m')
+    .replace(/\$__range|\$\{__range\}/g, '1h')
+    .replace(/\$\{\w+(?::\w+)?\}|\[\[\w+\]\]|\$\w+/g, '.+');
 }
 
 const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'and', 'or', 'unless', 'inf', 'nan']);

@@ -1,0 +1,123 @@
+/**
+ * collector-config/grafana/nodevitals-runtime.json: every PromQL expression
+ * (panel targets and variable queries) parses in promtool, every metric it
+ * reads is in a real scrape of the Prometheus preset (recording rules
+ * followed to the raw series), every label a legend prints exists, and each
+ * metric family has its row.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stopAll } from './helpers/children';
+import { promtool, type ToolResult } from './helpers/promtool';
+import { loadRules, rawMetricNames } from './helpers/rules';
+import { scrapePreset, type Scrape } from './helpers/scrape';
+import { toYaml } from './helpers/yaml';
+import { familyOf, type FamilyName } from './tools/catalogNames';
+import { dashboardQueries, legendLabels, loadDashboard, panelsOf, rowTitles, type DashboardQuery } from './tools/dashboard';
+
+afterAll(stopAll);
+
+/** One recording rule per expression: `promtool check rules` then parses each one and names the broken ones. */
+function checkParses(queries: DashboardQuery[]): ToolResult {
+  const dir = mkdtempSync(join(tmpdir(), 'nodevitals-dashboard-'));
+  try {
+    const file = join(dir, 'dashboard-expressions.yml');
+    const rules = queries.map((query, index) => ({ record: `dashboard:expression_${index}:check`, expr: query.promql }));
+    writeFileSync(file, toYaml({ groups: [{ name: 'dashboard', rules }] }));
+    return promtool(['check', 'rules', file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const dashboard = loadDashboard();
+const queries = dashboardQueries(dashboard);
+const { recording } = loadRules();
+
+describe('Grafana dashboard', () => {
+  test('the extraction finds every target of every panel and the variable queries', () => {
+    const panels = panelsOf(dashboard).filter((panel) => panel.type !== 'row');
+    const targets = panels.flatMap((panel) => panel.targets);
+    expect(panels.length).toBeGreaterThanOrEqual(15);
+    expect(targets.every((target) => typeof target.expr === 'string' && target.expr.trim() !== '')).toBe(true);
+    expect(queries.filter((query) => query.where.startsWith('panel'))).toHaveLength(targets.length);
+    expect(queries.filter((query) => query.where.startsWith('variable')).map((query) => query.where)).toEqual([
+      'variable job',
+      'variable instance',
+    ]);
+    // No Grafana variable survives the substitution.
+    expect(queries.filter((query) => query.promql.includes('$'))).toEqual([]);
+  });
+
+  test('every expression parses (promtool check rules)', () => {
+    const result = checkParses(queries);
+    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
+    expect(result.code).toBe(0);
+  });
+
+  test('a broken expression makes the parse check fail (the check is not vacuous)', () => {
+    const broken = structuredClone(dashboard);
+    const panel = broken.panels.find((candidate: { targets?: unknown[] }) => candidate.targets?.length);
+    panel.targets[0].expr = `rate(${panel.targets[0].expr}[$__rate_interval]`; // unbalanced parenthesis
+    const result = checkParses(dashboardQueries(broken));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/parse error|unclosed|unexpected/i);
+  });
+
+  test('a row per family: event loop, heap, GC, active resources, process', () => {
+    const rows = rowTitles(dashboard);
+    const expected: Array<[FamilyName, RegExp]> = [
+      ['eventLoop', /event.?loop/i],
+      ['heap', /heap/i],
+      ['gc', /garbage|\bgc\b/i],
+      ['resources', /resource/i],
+      ['process', /process/i],
+    ];
+    for (const [family, title] of expected) {
+      const row = rows.find((candidate) => title.test(candidate));
+      expect({ family, row }).toEqual({ family, row: expect.any(String) });
+      // The row shows metrics of its family, not just a title.
+      const families = panelsOf(dashboard)
+        .filter((panel) => panel.row === row)
+        .flatMap((panel) => panel.targets)
+        .flatMap((target) => rawMetricNames(target.expr ?? '', recording))
+        .map(familyOf);
+      expect({ family, shows: families.includes(family) }).toEqual({ family, shows: true });
+    }
+  });
+
+  test('recording rules the dashboard reads exist in the rules files', () => {
+    const recordNames = new Set(recording.map((rule) => rule.record));
+    const used = queries.flatMap((query) => rawMetricNames(query.promql, []).filter((name) => name.includes(':')));
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((name) => !recordNames.has(name))).toEqual([]);
+  });
+
+  describe('against a real scrape of the Prometheus preset', () => {
+    let scrape: Scrape;
+    beforeAll(async () => {
+      scrape = await scrapePreset();
+    }, 40_000);
+
+    test('every metric an expression reads is in the scrape', () => {
+      const missing = queries
+        .flatMap((query) => rawMetricNames(query.promql, recording).map((name) => ({ where: query.where, name })))
+        .filter(({ name }) => !scrape.names.has(name));
+      expect(missing).toEqual([]);
+    });
+
+    test('every label a legend prints exists on the scraped series (job and instance come from Prometheus)', () => {
+      const labels = new Set(['job', 'instance', ...[...scrape.text.matchAll(/[{,]([a-zA-Z_]\w*)="/g)].map((match) => match[1])]);
+      const missing = panelsOf(dashboard)
+        .flatMap((panel) => panel.targets.flatMap((target) => legendLabels(target.legendFormat).map((label) => ({ panel: panel.title, label }))))
+        .filter(({ label }) => !labels.has(label));
+      expect(missing).toEqual([]);
+    });
+
+    test('the metric check catches a name the preset does not serve', () => {
+      const wrong = rawMetricNames('rate(nodejs_gc_duration_seconds_sum[5m])', recording);
+      expect(wrong.filter((name) => !scrape.names.has(name))).toEqual(['nodejs_gc_duration_seconds_sum']);
+    });
+  });
+});
