@@ -1,0 +1,162 @@
+// The contenders, set up the way their READMEs tell a user to, each behind
+// the same small interface so every worker measures them with the same code:
+//   collect()  what a metric reader's collect() costs (prom-client: getMetricsAsJSON())
+//   scrape()   collect plus Prometheus text serialisation (prom-client: register.metrics())
+//   read()     the values the accuracy workers compare, in seconds
+import { readdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import { SNAPSHOT_ENTRY } from './build.mjs';
+
+export const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
+export const FAMILIES = ['heap', 'gc', 'eventLoop', 'resources', 'process'];
+
+async function otelSetup(start) {
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+  const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
+  // The exporter is a MetricReader: collect() is the reader's collection and
+  // its serializer is what GET /metrics runs, with no server of its own.
+  const reader = new PrometheusExporter({ preventServerStart: true });
+  const provider = new MeterProvider({ readers: [reader] });
+  const serializer = reader._serializer ?? new PrometheusSerializer();
+  const stop = await start(provider);
+  const collect = async () => {
+    const { resourceMetrics, errors } = await reader.collect();
+    if (errors.length) throw errors[0];
+    return resourceMetrics;
+  };
+  return {
+    kind: 'otel',
+    collect,
+    async scrape() {
+      return serializer.serialize(await collect());
+    },
+    async otlp() {
+      const { ProtobufMetricsSerializer } = await import('@opentelemetry/otlp-transformer');
+      return ProtobufMetricsSerializer.serializeRequest(await collect());
+    },
+    async points() {
+      let points = 0;
+      for (const scope of (await collect()).scopeMetrics) for (const metric of scope.metrics) points += metric.dataPoints.length;
+      return points;
+    },
+    async read() {
+      const values = { eventLoopMax: undefined, gc: {} };
+      for (const scope of (await collect()).scopeMetrics) {
+        for (const metric of scope.metrics) {
+          const name = metric.descriptor.name;
+          if (name === 'nodejs.eventloop.delay.max') values.eventLoopMax = metric.dataPoints[0]?.value;
+          if (name === 'v8js.gc.duration') {
+            for (const point of metric.dataPoints) {
+              const type = point.attributes['v8js.gc.type'];
+              values.gc[type] = { count: point.value.count, sum: point.value.sum };
+            }
+          }
+        }
+      }
+      return values;
+    },
+    async stop() {
+      await stop?.();
+      await provider.shutdown();
+    },
+  };
+}
+
+async function promClientSetup() {
+  const { default: client } = await import('prom-client');
+  const register = client.register;
+  client.collectDefaultMetrics();
+  return {
+    kind: 'prom-client',
+    collect: () => register.getMetricsAsJSON(),
+    scrape: () => register.metrics(),
+    otlp: undefined,
+    async points() {
+      // One point per series; a histogram series is one point, as in OpenTelemetry.
+      let points = 0;
+      for (const metric of await register.getMetricsAsJSON()) {
+        if (metric.type === 'histogram') points += metric.values.filter((v) => v.metricName?.endsWith('_count')).length;
+        else points += metric.values.length;
+      }
+      return points;
+    },
+    async read() {
+      const values = { eventLoopMax: undefined, gc: {} };
+      for (const metric of await register.getMetricsAsJSON()) {
+        if (metric.name === 'nodejs_eventloop_lag_max_seconds') values.eventLoopMax = metric.values[0]?.value;
+        if (metric.name === 'nodejs_gc_duration_seconds') {
+          for (const v of metric.values) {
+            const type = v.labels.kind;
+            values.gc[type] ??= { count: 0, sum: 0 };
+            if (v.metricName.endsWith('_count')) values.gc[type].count = v.value;
+            if (v.metricName.endsWith('_sum')) values.gc[type].sum = v.value;
+          }
+        }
+      }
+      return values;
+    },
+    async stop() {
+      register.clear();
+    },
+  };
+}
+
+/**
+ * One read of each runtime API the nodevitals families use: the floor any
+ * implementation of the same metrics pays. Each read is timed on its own too.
+ */
+export const RAW_APIS = {
+  'v8.getHeapSpaceStatistics': () => v8.getHeapSpaceStatistics(),
+  'v8.getHeapStatistics': () => v8.getHeapStatistics(),
+  'process.memoryUsage': () => process.memoryUsage(),
+  'performance.eventLoopUtilization': () => performance.eventLoopUtilization(),
+  'process.getActiveResourcesInfo': () => process.getActiveResourcesInfo(),
+  'process.resourceUsage': () => process.resourceUsage(),
+  'process.memoryUsage.rss': () => process.memoryUsage.rss(),
+  'process.uptime': () => process.uptime(),
+  "readdir('/proc/self/fd')": () => readdirSync('/proc/self/fd'),
+};
+
+function rawFloorSetup() {
+  const reads = Object.values(RAW_APIS);
+  const readAll = async () => {
+    for (const read of reads) read();
+  };
+  return { kind: 'floor', collect: readAll, scrape: readAll, points: async () => 0, async stop() {} };
+}
+
+/**
+ * `name` is a contender, `none` (an SDK MeterProvider with nothing on it),
+ * `floor` (raw API reads), or `nodevitals:<family>` (one family alone).
+ */
+export async function setup(name) {
+  if (name === 'prom-client') return promClientSetup();
+  if (name === 'floor') return rawFloorSetup();
+  if (name === 'none') return otelSetup(() => undefined);
+  if (name === 'runtime-node') {
+    const { RuntimeNodeInstrumentation } = await import('@opentelemetry/instrumentation-runtime-node');
+    return otelSetup((provider) => {
+      const instrumentation = new RuntimeNodeInstrumentation();
+      instrumentation.setMeterProvider(provider);
+      return () => instrumentation.disable();
+    });
+  }
+  if (name === 'nodevitals' || name.startsWith('nodevitals:')) {
+    const { startRuntimeMetrics } = await import(SNAPSHOT_ENTRY);
+    const only = name.split(':')[1];
+    const families = only ? Object.fromEntries(FAMILIES.map((family) => [family, family === only])) : {};
+    return otelSetup((provider) => {
+      const handle = startRuntimeMetrics({ meterProvider: provider, ...families });
+      return () => handle.stop();
+    });
+  }
+  throw new Error(`unknown contender ${name}`);
+}
+
+/** Prometheus samples in an exposition: every line that is not a comment. */
+export function countSamples(text) {
+  let samples = 0;
+  for (const line of text.split('\n')) if (line && line[0] !== '#') samples++;
+  return samples;
+}

@@ -1,0 +1,460 @@
+// Turns the raw results into tables (console and docs/benchmarks.md) and the
+// SVG chart of cost per collection. Everything here is derived from
+// bench/results/<mode>.json; nothing is typed in by hand.
+import { median, summarize } from './stats.mjs';
+
+const NAMES = {
+  floor: 'raw-API floor (one read of each API)',
+  none: 'empty SDK MeterProvider (no instruments)',
+  nodevitals: 'nodevitals',
+  'runtime-node': 'runtime-node 0.37.0',
+  'prom-client': 'prom-client collectDefaultMetrics',
+  baseline: 'no instrumentation',
+};
+const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
+const us = (value) => (Number.isFinite(value) ? `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} µs` : 'n/a');
+const ms = (value, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a');
+const kb = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(bytes < 10240 ? 2 : 1)} KiB` : 'n/a');
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+const pct = (ratio) => `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)} %`;
+const x = (ratio) => `${ratio.toFixed(2)}x`;
+
+function table(header, rows) {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Every derived figure the tables and the target check use. */
+export function derive(results) {
+  const cost = {};
+  for (const [name, run] of Object.entries(results.cost)) {
+    cost[name] = { ...run, collect: summarize(run.collectMicros), scrape: summarize(run.scrapeMicros) };
+  }
+  const families = {};
+  for (const [name, run] of Object.entries(results.families)) {
+    families[name] = { ...run, collect: summarize(run.collectMicros), scrape: summarize(run.scrapeMicros) };
+  }
+  const apis = Object.entries(results.cost.floor.apiMicros).map(([api, values]) => [api, summarize(values)]);
+
+  const overhead = {};
+  const reps = [...new Set(results.overhead.map((run) => run.repetition))];
+  for (const run of results.overhead) {
+    (overhead[run.name] ??= { perRequest: [], ratios: [], collections: [] }).perRequest.push(run.cpuMicros / run.requests);
+    overhead[run.name].collections.push(run.collections);
+  }
+  for (const rep of reps) {
+    const base = results.overhead.find((run) => run.repetition === rep && run.name === 'baseline');
+    for (const run of results.overhead.filter((r) => r.repetition === rep)) {
+      overhead[run.name].ratios.push(run.cpuMicros / run.requests / (base.cpuMicros / base.requests));
+    }
+  }
+  const basePerRequest = overhead.baseline.perRequest;
+  const noise = (Math.max(...basePerRequest) - Math.min(...basePerRequest)) / median(basePerRequest);
+
+  const eventLoop = {};
+  for (const name of CONTENDERS) {
+    const errors = results.eventLoop[name].trials.map((trial) => {
+      // nodevitals reports a window (max so far); the peers reset on every read.
+      const truth = name === 'nodevitals' ? trial.largestMillis : trial.blockMillis;
+      return { truth, reported: trial.reportedMillis, error: trial.reportedMillis / truth - 1 };
+    });
+    const abs = errors.map((e) => Math.abs(e.error));
+    eventLoop[name] = {
+      truth: median(errors.map((e) => e.truth)),
+      reported: median(errors.map((e) => e.reported)),
+      medianError: median(errors.map((e) => e.error)),
+      worstError: errors[abs.indexOf(Math.max(...abs))].error,
+      trials: errors.length,
+    };
+  }
+
+  const gc = {};
+  for (const name of CONTENDERS) {
+    const run = results.gc[name];
+    const total = (byType) =>
+      Object.values(byType).reduce((sum, v) => ({ count: sum.count + v.count, sumMillis: sum.sumMillis + v.sumMillis }), { count: 0, sumMillis: 0 });
+    const reported = total(run.reported);
+    const pause = (byType) => (byType.minor?.sumMillis ?? 0) + (byType.major?.sumMillis ?? 0);
+    const pauseCount = (byType) => (byType.minor?.count ?? 0) + (byType.major?.count ?? 0);
+    gc[name] = {
+      observedCount: run.observed.count,
+      observedSum: run.observed.sumMillis,
+      reportedCount: reported.count,
+      reportedSum: reported.sumMillis,
+      countEqual: reported.count === run.observed.count,
+      sumError: reported.sumMillis / run.observed.sumMillis - 1,
+      reportedPause: pause(run.reported),
+      reportedPauseCount: pauseCount(run.reported),
+      tracePause: pause(run.trace),
+      traceCount: pauseCount(run.trace),
+      traceError: pause(run.reported) / pause(run.trace) - 1,
+    };
+  }
+  return { cost, families, apis, overhead, noise, eventLoop, gc };
+}
+
+function targets(results, d) {
+  const ours = d.cost.nodevitals;
+  const official = d.cost['runtime-node'];
+  const collectRatio = ours.collect.median / official.collect.median;
+  const heapRetained = results.heap.nodevitals.retainedFirst;
+  const elWorst = d.eventLoop.nodevitals.worstError;
+  const gcOurs = d.gc.nodevitals;
+  const overheadRatio = median(d.overhead.nodevitals.ratios);
+  const rows = [
+    [
+      'collect cost <= 0.35x runtime-node, with at least as many points',
+      `${x(collectRatio)} (${us(ours.collect.median)} vs ${us(official.collect.median)}); ${ours.points} vs ${official.points} points`,
+      collectRatio <= 0.35 && ours.points >= official.points ? 'met' : `missed by ${x(collectRatio / 0.35)}`,
+    ],
+    [
+      "collect + serialisation < prom-client's register.metrics()",
+      `${us(ours.scrape.median)} vs ${us(d.cost['prom-client'].scrape.median)} (${x(ours.scrape.median / d.cost['prom-client'].scrape.median)})`,
+      ours.scrape.median < d.cost['prom-client'].scrape.median ? 'met' : `missed by ${pct(ours.scrape.median / d.cost['prom-client'].scrape.median - 1)}`,
+    ],
+    [
+      `heap retained < 1 MB (after ${results.settings.heapFirst} collections)`,
+      `${mib(heapRetained)}; growth ${results.settings.heapFirst}->${results.settings.heapSecond}: ${mib(results.heap.nodevitals.growth)}`,
+      heapRetained < 1e6 ? 'met' : `missed by ${mib(heapRetained - 1e6)}`,
+    ],
+    [
+      'event-loop max within 5 % of the injected block',
+      `worst ${pct(elWorst)}, median ${pct(d.eventLoop.nodevitals.medianError)} over ${d.eventLoop.nodevitals.trials} blocks`,
+      Math.abs(elWorst) <= 0.05 ? 'met' : 'missed',
+    ],
+    [
+      'GC count and sum equal to the gc performance entries',
+      `${gcOurs.reportedCount} vs ${gcOurs.observedCount} entries; sum ${pct(gcOurs.sumError)}`,
+      gcOurs.countEqual && Math.abs(gcOurs.sumError) < 1e-9 ? 'met' : 'missed',
+    ],
+    [
+      'minor+major pause within 3 % of --trace-gc',
+      `${ms(gcOurs.reportedPause)} vs ${ms(gcOurs.tracePause)} (${pct(gcOurs.traceError)})`,
+      Math.abs(gcOurs.traceError) <= 0.03 ? 'met' : `missed by ${pct(Math.abs(gcOurs.traceError) - 0.03)}`,
+    ],
+    [
+      'app overhead indistinguishable from none',
+      `median ratio ${x(overheadRatio)}; baseline run-to-run spread ${pct(d.noise)}`,
+      Math.abs(overheadRatio - 1) <= d.noise ? 'met' : 'missed',
+    ],
+  ];
+  return table(['target (issue 5)', 'measured', 'result'], rows);
+}
+
+export function renderTables(results) {
+  const d = derive(results);
+  const s = results.settings;
+  const out = [];
+  out.push(`### Targets\n\n${targets(results, d)}`);
+  out.push(
+    `### Size of one collection (default settings)\n\n` +
+      table(
+        ['contender', 'data points', 'Prometheus samples', 'exposition bytes', 'OTLP protobuf bytes / export', 'same, gzip'],
+        CONTENDERS.map((name) => {
+          const c = d.cost[name];
+          return [NAMES[name], c.points, c.samples, c.expositionBytes, c.otlpBytes ?? 'n/a (no OTLP)', c.otlpGzipBytes ?? 'n/a'];
+        }),
+      ),
+  );
+  out.push(
+    `### Cost per collection (${s.costSamples} calls each, ${s.gapMillis} ms idle before every call)\n\n` +
+      table(
+        ['contender', 'collect median', 'collect p99', 'collect + Prometheus text median', 'p99', 'collect vs runtime-node'],
+        ['floor', 'none', ...CONTENDERS].map((name) => {
+          const c = d.cost[name];
+          const label = name === 'prom-client' ? `${NAMES[name]} (getMetricsAsJSON / metrics())` : NAMES[name];
+          return [label, us(c.collect.median), us(c.collect.p99), us(c.scrape.median), us(c.scrape.p99), x(c.collect.median / d.cost['runtime-node'].collect.median)];
+        }),
+      ),
+  );
+  out.push(
+    `### nodevitals per family (one family enabled, ${s.familySamples} calls each)\n\n` +
+      table(
+        ['family', 'data points', 'collect median', 'minus empty SDK', 'collect + Prometheus text median'],
+        Object.entries(d.families).map(([family, c]) => [
+          family,
+          c.points,
+          us(c.collect.median),
+          us(c.collect.median - d.cost.none.collect.median),
+          us(c.scrape.median),
+        ]),
+      ),
+  );
+  if (results.callbacks) {
+    out.push(
+      `### Where one collect goes: the instrumentation's own callbacks vs the SDK around them (${s.familySamples} calls each)\n\n` +
+        table(
+          ['contender', 'callback (first instrument, + others)', 'median', 'p99'],
+          Object.entries(results.callbacks).flatMap(([name, run]) => {
+            const rows = Object.entries(run.callbacks).map(([label, values]) => {
+              const st = summarize(values);
+              return [NAMES[name], `\`${label}\``, us(st.median), us(st.p99)];
+            });
+            const own = summarize(run.total.map((_, i) => Object.values(run.callbacks).reduce((sum, v) => sum + (v[i] ?? 0), 0)));
+            const total = summarize(run.total);
+            const sdk = summarize(run.total.map((t, i) => t - Object.values(run.callbacks).reduce((sum, v) => sum + (v[i] ?? 0), 0)));
+            rows.push([NAMES[name], '**all callbacks**', us(own.median), us(own.p99)]);
+            rows.push([NAMES[name], '**SDK outside the callbacks**', us(sdk.median), us(sdk.p99)]);
+            rows.push([NAMES[name], '**whole reader.collect()**', us(total.median), us(total.p99)]);
+            return rows;
+          }),
+        ),
+    );
+  }
+  out.push(
+    `### Raw-API floor, per API (one call each, same idle gap)\n\n` +
+      table(['API', 'median', 'p99'], d.apis.map(([api, st]) => [`\`${api}\``, us(st.median), us(st.p99)])),
+  );
+  out.push(
+    `### Prometheus scrape latency from another process (${s.scrapes} sequential GETs, ${s.gapMillis} ms apart, keep-alive)\n\n` +
+      table(
+        ['contender', 'median', 'p99', 'body bytes'],
+        CONTENDERS.map((name) => {
+          const st = summarize(results.scrape[name].latencyMicros);
+          return [NAMES[name], us(st.median), us(st.p99), results.scrape[name].bytes];
+        }),
+      ),
+  );
+  out.push(
+    `### Application overhead (server CPU per request; ${s.loadRequests} requests x ${s.loadRepetitions} alternating repetitions, ${s.concurrency} in flight, collect + serialise every ${s.collectEveryMillis} ms)\n\n` +
+      table(
+        ['contender', 'CPU µs / request, per repetition', 'median ratio to none', 'range of ratios'],
+        ['baseline', ...CONTENDERS].map((name) => {
+          const o = d.overhead[name];
+          return [
+            NAMES[name],
+            o.perRequest.map((v) => v.toFixed(1)).join(', '),
+            x(median(o.ratios)),
+            `${x(Math.min(...o.ratios))} .. ${x(Math.max(...o.ratios))}`,
+          ];
+        }),
+      ) +
+      `\n\nRun-to-run spread of the uninstrumented server alone ((max - min) / median): ${pct(d.noise)}.`,
+  );
+  out.push(
+    `### Heap retained (used heap after forced GC, minus before setup)\n\n` +
+      table(
+        ['contender', `after ${s.heapFirst} collections`, `after ${s.heapSecond}`, `growth ${s.heapFirst} -> ${s.heapSecond}`],
+        ['none', ...CONTENDERS].map((name) => {
+          const h = results.heap[name];
+          return [NAMES[name], mib(h.retainedFirst), mib(h.retainedSecond), mib(h.growth)];
+        }),
+      ),
+  );
+  out.push(
+    `### Event-loop delay max vs injected ${s.blockMillis} ms blocks (${s.eventLoopTrials} blocks)\n\n` +
+      table(
+        ['contender', 'block (median)', 'reported max (median)', 'median error', 'worst error'],
+        CONTENDERS.map((name) => {
+          const e = d.eventLoop[name];
+          return [NAMES[name], ms(e.truth), ms(e.reported), pct(e.medianError), pct(e.worstError)];
+        }),
+      ),
+  );
+  out.push(
+    `### GC: reported vs an independent observer of \`gc\` entries, and vs \`--trace-gc\`\n\n` +
+      table(
+        ['contender', 'entries', 'reported count', 'entries sum', 'reported sum', 'sum error', 'minor+major reported', '--trace-gc minor+major', 'error'],
+        CONTENDERS.map((name) => {
+          const g = d.gc[name];
+          return [
+            NAMES[name],
+            g.observedCount,
+            g.reportedCount,
+            ms(g.observedSum, 3),
+            ms(g.reportedSum, 3),
+            pct(g.sumError),
+            `${ms(g.reportedPause)} (${g.reportedPauseCount})`,
+            `${ms(g.tracePause)} (${g.traceCount})`,
+            pct(g.traceError),
+          ];
+        }),
+      ),
+  );
+  return out.join('\n\n');
+}
+
+export function renderMarkdown(results) {
+  const m = results.machine;
+  const s = results.settings;
+  const v = results.versions;
+  return `# Benchmarks
+
+<!-- Generated by \`pnpm bench\` (bench/run.mjs) on ${results.date}. Do not edit by hand: re-run it. -->
+
+nodevitals next to the official \`@opentelemetry/instrumentation-runtime-node\` and \`prom-client\`'s
+\`collectDefaultMetrics()\`, measured by the same code in one run, each contender in fresh child
+processes. Every figure on this page comes from one command, run from the repository root:
+
+\`\`\`sh
+pnpm install && pnpm bench      # about ${Math.ceil(results.durationSeconds / 60)} minutes; writes this page and benchmarks-collect.svg
+pnpm bench:quick                # smaller samples, prints the same tables, writes bench/results/quick.json only (CI runs this)
+\`\`\`
+
+The raw numbers of this run are in \`bench/results/full.json\` on the machine that ran it (not
+committed). This is a shared 2-core machine: read the **ratios**, not the absolute times.
+
+## Machine and versions
+
+| | |
+|---|---|
+| CPU | ${m.cpu}, ${m.nproc} cores available (nproc) |
+| memory | ${m.memoryGiB} GiB |
+| Node.js | ${m.node} (V8 ${m.v8}), ${m.platform} |
+| commit | ${results.commit}; measured build of @nodevitals/instrumentation: sha256 ${results.instrumentationBuild} (bench/.snapshot) |
+${Object.entries(v).map(([name, version]) => `| \`${name}\` | ${version} |`).join('\n')}
+
+Each contender runs with its defaults: nodevitals \`startRuntimeMetrics({ meterProvider })\` (all five
+families), runtime-node \`new RuntimeNodeInstrumentation()\` with \`setMeterProvider()\`, and prom-client
+\`collectDefaultMetrics()\` on its global registry. The two OpenTelemetry contenders use an SDK
+\`MeterProvider\` whose only reader is \`PrometheusExporter({ preventServerStart: true })\`: its
+\`collect()\` is the reader's collection, and its serializer is exactly what \`GET /metrics\` runs.
+
+![Cost per collection, median with p99 whisker](./benchmarks-collect.svg)
+
+${renderTables(results)}
+
+## Method
+
+- **Size** (\`bench/workers/cost.mjs\`): after warm-up, data points of one \`reader.collect()\` (a
+  histogram is one point; prom-client: one per series, from \`getMetricsAsJSON()\`), non-comment lines
+  and bytes of the Prometheus exposition, and OTLP bytes per export: the collection encoded by
+  \`ProtobufMetricsSerializer\` from \`@opentelemetry/otlp-transformer\` ${v['@opentelemetry/otlp-transformer']} (the
+  exact bytes an OTLP/HTTP protobuf or gRPC exporter sends as the request message), also gzipped.
+  Cumulative temporality (the SDK default).
+- **Cost per collection** (\`cost.mjs\`): ${s.costWarmup} warm-up calls, then ${s.costSamples} timed calls of
+  \`reader.collect()\` alternating with ${s.costSamples} of collect + \`PrometheusSerializer.serialize()\`, each
+  after **${s.gapMillis} ms idle** (a timer), as a real scrape or export interval leaves the process
+  idle between collections. prom-client's like-for-like of collect + serialise is \`register.metrics()\`;
+  its "collect" column is \`register.getMetricsAsJSON()\`. Wall time (\`process.hrtime.bigint()\`) around the
+  awaited call. The **raw-API floor** times, in the same way, one call of each runtime API the
+  nodevitals families read; the per-family rows run nodevitals with only that family enabled; the
+  "empty SDK" row is the reader collecting a MeterProvider with nothing registered, the part of every
+  OpenTelemetry collection no instrumentation can remove.
+- **Scrape latency** (\`server.mjs\`, \`client.mjs\`): a node:http server on 127.0.0.1 serving
+  collect + serialise on \`/metrics\`; a client in another process does ${s.scrapes} sequential keep-alive
+  GETs, ${s.gapMillis} ms apart, after 10 untimed ones.
+- **Application overhead** (\`server.mjs\`, \`client.mjs\`): a trivial node:http server ("ok") with the
+  contender installed and collect + Prometheus serialisation every ${s.collectEveryMillis} ms (prom-client:
+  \`register.metrics()\`), loaded by a keep-alive client process on 127.0.0.1 with ${s.concurrency} requests
+  in flight: ${s.loadWarmup} warm-up requests, then ${s.loadRequests} measured. The figure is the server's
+  \`process.cpuUsage()\` (user + system) over the measured requests divided by their number, as a ratio
+  to the uninstrumented server in the same repetition. ${s.loadRepetitions} repetitions, the order of
+  contenders rotating each time; the spread of the uninstrumented server across repetitions is the
+  machine's resolution.
+- **Heap** (\`heap.mjs\`, \`node --expose-gc\`): every module imported first; used heap after four
+  forced GCs before setup, after ${s.heapFirst} collections and after ${s.heapSecond} (collect + serialise,
+  yielding to timers every 100 so samplers and observers run). The "empty SDK" row is the
+  MeterProvider and reader alone.
+- **Event-loop accuracy** (\`eventloop.mjs\`): after 300-320 ms idle (random phase against the 10 ms
+  sampling timers), a busy-wait of exactly ${s.blockMillis} ms timed with \`performance.now()\`, 60 ms idle,
+  then the reported \`max\`. ${s.eventLoopTrials} blocks. runtime-node and prom-client report Node's
+  \`monitorEventLoopDelay()\` as is and reset it on every read, so each read is compared with its own
+  block; nodevitals reports a sliding window, so its max is compared with the largest block so far.
+- **GC accuracy** (\`gc.mjs\`, \`node --expose-gc --trace-gc\`): an allocation workload of ${s.gcRounds}
+  rounds (scavenges, promotion, a forced full GC every 50 rounds). An independent
+  \`PerformanceObserver\` counts and sums every \`gc\` entry; the contender's reported count and sum
+  (all kinds) over the same stretch are compared with it. V8's own trace of the same stretch (between
+  two markers the worker writes to stdout) is parsed for Scavenge, Minor Mark-Sweep and Mark-Compact
+  pauses (the first figure after "MB,") and compared with the contender's minor + major sum.
+
+## Reading the results
+
+${discussion(results)}
+`;
+}
+
+function discussion(results) {
+  const d = derive(results);
+  const ours = d.cost.nodevitals;
+  const official = d.cost['runtime-node'];
+  const floor = d.cost.floor;
+  const none = d.cost.none;
+  const lines = [];
+  lines.push(
+    `- **Collection cost.** nodevitals' \`reader.collect()\` takes ${us(ours.collect.median)} (median) for ${ours.points} ` +
+      `data points against runtime-node's ${us(official.collect.median)} for ${official.points}: ${x(ours.collect.median / official.collect.median)}. ` +
+      `Two parts of that are not ours to remove: the empty SDK collection (${us(none.collect.median)}) and the raw ` +
+      `runtime reads (${us(floor.collect.median)} for one call of each API, of which ` +
+      d.apis
+        .slice()
+        .sort((a, b) => b[1].median - a[1].median)
+        .slice(0, 2)
+        .map(([api, st]) => `\`${api}\` ${us(st.median)}`)
+        .join(' and ') +
+      `). runtime-node reads fewer APIs (no process family, no whole-heap statistics, no descriptors), so the ` +
+      `0.35x target is below the floor of reading what nodevitals reports: ` +
+      `floor + empty SDK = ${us(floor.collect.median + none.collect.median)}, already ${x((floor.collect.median + none.collect.median) / official.collect.median)} of runtime-node.`,
+  );
+  return lines.join('\n');
+}
+
+/** Horizontal bars: median cost per collection, whisker to p99, for collect and collect + serialise. */
+export function renderChart(results) {
+  const d = derive(results);
+  const rows = ['floor', 'none', ...CONTENDERS];
+  const labels = {
+    floor: 'raw-API floor',
+    none: 'empty SDK',
+    nodevitals: 'nodevitals',
+    'runtime-node': 'runtime-node 0.37.0',
+    'prom-client': 'prom-client',
+  };
+  const series = [
+    { key: 'collect', label: 'reader.collect()  (prom-client: getMetricsAsJSON)', color: '#4e79a7' },
+    { key: 'scrape', label: 'collect + Prometheus text  (prom-client: register.metrics)', color: '#f28e2b' },
+  ];
+  const left = 170;
+  const width = 760;
+  const plot = width - left - 30;
+  const rowHeight = 44;
+  const top = 56;
+  const height = top + rows.length * rowHeight + 50;
+  const maxValue = Math.max(...rows.flatMap((name) => series.map((se) => d.cost[name][se.key].p99)));
+  const step = niceStep(maxValue / 6);
+  const axisMax = Math.ceil(maxValue / step) * step;
+  const scale = (value) => left + (value / axisMax) * plot;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="${left}" y="18" font-size="14" font-weight="bold">Cost per collection, µs (bar: median, whisker: p99; ${results.settings.gapMillis} ms idle before each call)</text>`,
+  ];
+  series.forEach((se, i) => {
+    const lx = left + i * 290;
+    parts.push(`<rect x="${lx}" y="30" width="12" height="12" fill="${se.color}"/>`);
+    parts.push(`<text x="${lx + 16}" y="40" font-size="11">${escapeXml(se.label)}</text>`);
+  });
+  for (let tick = 0; tick <= axisMax + 1e-9; tick += step) {
+    const tx = scale(tick);
+    parts.push(`<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${top + rows.length * rowHeight}" stroke="#ddd"/>`);
+    parts.push(`<text x="${tx}" y="${top + rows.length * rowHeight + 16}" text-anchor="middle" fill="#555">${tick}</text>`);
+  }
+  rows.forEach((name, r) => {
+    const y = top + r * rowHeight;
+    parts.push(`<text x="${left - 8}" y="${y + 24}" text-anchor="end">${escapeXml(labels[name])}</text>`);
+    series.forEach((se, i) => {
+      const st = d.cost[name][se.key];
+      const by = y + 6 + i * 16;
+      parts.push(`<rect x="${left}" y="${by}" width="${(scale(st.median) - left).toFixed(1)}" height="13" fill="${se.color}"/>`);
+      parts.push(`<line x1="${scale(st.median).toFixed(1)}" y1="${by + 6.5}" x2="${scale(st.p99).toFixed(1)}" y2="${by + 6.5}" stroke="#333"/>`);
+      parts.push(`<line x1="${scale(st.p99).toFixed(1)}" y1="${by + 2}" x2="${scale(st.p99).toFixed(1)}" y2="${by + 11}" stroke="#333"/>`);
+      parts.push(`<text x="${(scale(st.p99) + 4).toFixed(1)}" y="${by + 10.5}" font-size="10" fill="#333">${Math.round(st.median)}</text>`);
+    });
+  });
+  parts.push(
+    `<text x="${left}" y="${height - 10}" font-size="10" fill="#555">${escapeXml(`${results.machine.cpu}, ${results.machine.nproc} cores, Node ${results.machine.node}; ${results.date.slice(0, 10)}; pnpm bench`)}</text>`,
+  );
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+function niceStep(raw) {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
+function escapeXml(text) {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

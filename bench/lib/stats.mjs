@@ -1,0 +1,27 @@
+// Small, dependency-free statistics over arrays of numbers.
+
+export function sorted(values) {
+  return Float64Array.from(values).sort();
+}
+
+/** Nearest-rank quantile, q in [0, 1]. */
+export function quantile(values, q) {
+  if (values.length === 0) return NaN;
+  const s = values instanceof Float64Array ? values : sorted(values);
+  const rank = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[rank];
+}
+
+export function summarize(values) {
+  const s = sorted(values);
+  return {
+    n: s.length,
+    median: quantile(s, 0.5),
+    p90: quantile(s, 0.9),
+    p99: quantile(s, 0.99),
+    min: s[0],
+    max: s[s.length - 1],
+  };
+}
+
+export const median = (values) => quantile(values, 0.5);

@@ -1,0 +1,50 @@
+// Heap retained by a contender: used heap after forced GC, before it is set
+// up (every module already imported), after `first` collections and after
+// `second`. Each collection is a collect + Prometheus serialisation; every
+// 100 the loop yields to timers so samplers and observers run as in a real
+// process. Run with --expose-gc.
+// argv: contender first second
+import { getHeapStatistics } from 'node:v8';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setup } from '../lib/contenders.mjs';
+import { SNAPSHOT_ENTRY } from '../lib/build.mjs';
+import { reply } from '../lib/child.mjs';
+
+const [name, firstArg, secondArg] = process.argv.slice(2);
+const first = Number(firstArg);
+const second = Number(secondArg);
+
+async function usedAfterGc() {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc();
+    await sleep(10);
+  }
+  return getHeapStatistics().used_heap_size;
+}
+
+// Import everything setup() will need, so that code is in the baseline.
+await Promise.all([
+  import('@opentelemetry/sdk-metrics'),
+  import('@opentelemetry/exporter-prometheus'),
+  import('@opentelemetry/otlp-transformer'),
+  name === 'prom-client' ? import('prom-client') : undefined,
+  name === 'runtime-node' ? import('@opentelemetry/instrumentation-runtime-node') : undefined,
+  name.startsWith('nodevitals') ? import(SNAPSHOT_ENTRY) : undefined,
+]);
+const before = await usedAfterGc();
+const contender = await setup(name);
+const readings = {};
+for (let i = 1; i <= second; i++) {
+  await contender.scrape();
+  if (i % 100 === 0) await sleep(1);
+  if (i === first || i === second) readings[i] = await usedAfterGc();
+}
+reply({
+  name,
+  first,
+  second,
+  before,
+  retainedFirst: readings[first] - before,
+  retainedSecond: readings[second] - before,
+  growth: readings[second] - readings[first],
+});
