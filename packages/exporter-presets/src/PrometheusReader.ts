@@ -128,7 +128,7 @@ export class PrometheusReader extends MetricReader {
       timer.unref();
     });
     try {
-      const { resourceMetrics, errors } = await Promise.race([this.collect({ timeoutMillis }), timeout]);
+      const { resourceMetrics, errors } = await Promise.race([this.collectSettled(timeoutMillis), timeout]);
       // A callback that timed out leaves holes in the scrape; better no sample than a wrong one.
       const timedOut = errors.find((error) => (error as Error)?.name === 'TimeoutError' || (error as Error)?.constructor?.name === 'TimeoutError');
       if (timedOut) throw new ScrapeTimeoutError(`collection exceeded ${timeoutMillis} ms`);
@@ -140,6 +140,18 @@ export class PrometheusReader extends MetricReader {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A resource from detectors (NodeSDK's, or the zero-code entry's host and
+   * process detectors) holds attributes that settle later, such as host.id.
+   * Push exporters wait for them; a scrape must too, or every scrape logs an
+   * error and target_info misses those labels.
+   */
+  private async collectSettled(timeoutMillis: number): ReturnType<MetricReader['collect']> {
+    const collection = await this.collect({ timeoutMillis });
+    await collection.resourceMetrics.resource.waitForAsyncAttributes?.();
+    return collection;
   }
 
   private serialize(resourceMetrics: ResourceMetrics): string {
