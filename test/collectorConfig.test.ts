@@ -119,8 +119,10 @@ describe('Collector configs', () => {
   test('Prometheus scrapes the gateway on the port its prometheus exporter serves', () => {
     const prometheus = readYaml(join(PROMETHEUS_DIR, 'prometheus.yml'));
     const job = prometheus.scrape_configs.find((config: { job_name: string }) => config.job_name === 'nodevitals-gateway');
-    const targets: string[] = job.static_configs.flatMap((config: { targets: string[] }) => config.targets);
-    expect(targets.map(portOf)).toEqual([portOf(gateway.exporters!.prometheus!.endpoint)]);
+    // Every replica is scraped (DNS discovery of a headless Service), on the exporter's port.
+    expect(job.static_configs).toBeUndefined();
+    const ports: number[] = job.dns_sd_configs.map((config: { port: number }) => config.port);
+    expect(ports).toEqual([portOf(gateway.exporters!.prometheus!.endpoint)]);
   });
 
   test('the gateway keeps the default Prometheus naming, the one the rules and dashboard use', () => {
