@@ -8,8 +8,12 @@ import { runtimeViews } from '../runtimeViews.js';
 import { envString, sdkDisabled } from './environment.js';
 import { environmentResource } from './environmentResource.js';
 
-/** How long a signal waits for the last export before the process ends as the signal says. */
-export const SIGNAL_FLUSH_TIMEOUT_MILLIS = 10_000;
+/**
+ * The longest the last export may hold up the end of the process, on a signal
+ * or at normal exit, whatever the export timeout says: a Collector that is down
+ * or never answers must not keep a finished program (or a pod) waiting.
+ */
+export const FINAL_FLUSH_TIMEOUT_MILLIS = 10_000;
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -70,9 +74,15 @@ function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandl
 
 function installExitHooks(handle: ZeroCodeHandle): void {
   // The loop is empty: the app is ending normally. The export keeps it alive
-  // just long enough; process.exit() and the exit code are untouched.
+  // just long enough, and the exit code stays the app's. The timer is unref'd:
+  // it only fires if the export is still holding the process at the deadline.
+  let exitDeadline: NodeJS.Timeout | undefined;
   process.on('beforeExit', () => {
     void handle.shutdown();
+    exitDeadline ??= setTimeout(() => {
+      diag.warn(`runtime metrics: the last export did not finish within ${FINAL_FLUSH_TIMEOUT_MILLIS} ms; exiting without it`);
+      process.exit();
+    }, FINAL_FLUSH_TIMEOUT_MILLIS).unref();
   });
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
@@ -90,7 +100,7 @@ function installExitHooks(handle: ZeroCodeHandle): void {
         clearTimeout(timer);
         process.kill(process.pid, signal);
       };
-      const timer = setTimeout(reraise, SIGNAL_FLUSH_TIMEOUT_MILLIS);
+      const timer = setTimeout(reraise, FINAL_FLUSH_TIMEOUT_MILLIS);
       handle.shutdown().then(reraise, reraise);
     };
     process.on(signal, onSignal);

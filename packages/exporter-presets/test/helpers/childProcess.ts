@@ -31,9 +31,11 @@ export function startNode(
   env: Record<string, string>,
   nodeArgs: string[] = ['-r', TS_REGISTER],
   timeoutMillis = 30_000,
+  /** Where module names given to --import/--require resolve from. */
+  cwd = PACKAGE_ROOT,
 ): RunningChild {
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    cwd: PACKAGE_ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,210 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { METRICS } from '@nodevitals/instrumentation';
+import { FIXTURES, PACKAGE_ROOT, startNode, type ChildResult, type RunningChild } from './helpers/childProcess';
+import { GrpcReceiver } from './helpers/grpcReceiver';
+import type { ReceivedExport } from './helpers/otlpData';
+import { freeTcpPort, PrometheusServer } from './helpers/prometheusServer';
+
+/**
+ * The zero-code entry as users run it: the built package, resolved by name
+ * from a workspace package that depends on it (examples/register), preloaded
+ * into an application that has no telemetry code, configured by OTEL_* only.
+ */
+const USER_PROJECT = join(PACKAGE_ROOT, '..', '..', 'examples', 'register');
+const LOADERS = [
+  { flag: '--import', app: 'app.mjs', kind: 'ES module' },
+  { flag: '--require', app: 'app.cjs', kind: 'CommonJS' },
+] as const;
+type Loader = (typeof LOADERS)[number];
+
+interface AppInfo {
+  pid: number;
+  heapSizeLimit: number;
+}
+
+beforeAll(() => {
+  for (const format of ['esm', 'cjs']) {
+    const entry = join(PACKAGE_ROOT, 'dist', format, 'register.js');
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm --filter @nodevitals/exporter-presets run build\` first`);
+  }
+});
+
+function startApp(loader: Loader, env: Record<string, string>): RunningChild {
+  return startNode(
+    [join(FIXTURES, 'register', loader.app)],
+    env,
+    // A heap limit of our own, so the exported value is known to come from this process.
+    ['--max-old-space-size=112', loader.flag, '@nodevitals/exporter-presets/register'],
+    60_000,
+    USER_PROJECT,
+  );
+}
+
+async function appInfo(app: RunningChild): Promise<AppInfo> {
+  await app.waitForOutput('app ready', 20_000);
+  return JSON.parse(app.output().stdout.match(/app ready (\{.*\})/)![1]);
+}
+
+/** What every delivery from the preload must carry: the env resource and runtime values of that very process. */
+function expectRuntimeMetricsOf(received: ReceivedExport, info: AppInfo, serviceName: string): void {
+  expect(received.resource).toMatchObject({
+    // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES.
+    'service.name': serviceName,
+    'service.version': '4.5.6',
+    'deployment.environment.name': 'ci',
+    'process.pid': info.pid,
+    'telemetry.sdk.language': 'nodejs',
+  });
+  expect(received.metrics.get(METRICS.heapLimit.name)?.points[0].value).toBe(info.heapSizeLimit);
+  for (const id of ['cpuTime', 'memoryUsage', 'uptime', 'eventLoopUtilization', 'resourcesActive', 'heapSpaceUsed'] as const) {
+    expect(received.metrics.get(METRICS[id].name)?.points.length).toBeGreaterThan(0);
+  }
+}
+
+describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind app)', (loader) => {
+  let receiver: GrpcReceiver;
+  const serviceName = `billing-${loader.kind === 'CommonJS' ? 'cjs' : 'esm'}`;
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    // Ten minutes: no periodic export can happen during a test, only the flush.
+    OTEL_METRIC_EXPORT_INTERVAL: '600000',
+    OTEL_SERVICE_NAME: serviceName,
+    OTEL_RESOURCE_ATTRIBUTES: 'service.name=overridden,service.version=4.5.6,deployment.environment.name=ci',
+    ...extra,
+  });
+
+  beforeEach(async () => {
+    receiver = await new GrpcReceiver().start();
+  });
+  afterEach(() => receiver.stop());
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'makes a last export on %s, then ends the process as that signal would',
+    async (signal) => {
+      const app = startApp(loader, env());
+      const info = await appInfo(app);
+      // Let the app run a little: still nothing sent, the interval is ten minutes away.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.calls).toHaveLength(0);
+      app.child.kill(signal);
+      const result: ChildResult = await app.exited;
+      expect(result.signal).toBe(signal);
+      expect(result.code).toBeNull();
+      expect(receiver.received).toHaveLength(1);
+      expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
+      expect(result.stderr).toBe('');
+    },
+    40_000,
+  );
+
+  it("flushes on SIGTERM but leaves the exit to the app's own handler", async () => {
+    const app = startApp(loader, env({ APP_MODE: 'handler' }));
+    const info = await appInfo(app);
+    expect(receiver.calls).toHaveLength(0);
+    app.child.kill('SIGTERM');
+    const result = await app.exited;
+    // The app's handler ran and its exit code stands: nobody re-raised the signal under it.
+    expect(result.stdout).toContain('app: own SIGTERM handler ran');
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(7);
+    expect(receiver.received.length).toBeGreaterThanOrEqual(1);
+    expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
+    expect(result.stderr).toBe('');
+  }, 40_000);
+
+  it('makes a last export at normal exit, keeping the exit code', async () => {
+    const app = startApp(loader, env({ APP_MODE: 'exit', APP_RUN_MILLIS: '1500' }));
+    const info = await appInfo(app);
+    const result = await app.exited;
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(3);
+    expect(receiver.received).toHaveLength(1);
+    expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
+    expect(result.stderr).toBe('');
+  }, 40_000);
+});
+
+describe('register configured by the environment', () => {
+  let receiver: GrpcReceiver;
+  beforeEach(async () => {
+    receiver = await new GrpcReceiver().start();
+  });
+  afterEach(() => receiver.stop());
+
+  it('does nothing with OTEL_SDK_DISABLED=true, and the app runs as without it', async () => {
+    const app = startApp(LOADERS[0], {
+      OTEL_SDK_DISABLED: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      APP_MODE: 'exit',
+      APP_RUN_MILLIS: '300',
+    });
+    const result = await app.exited;
+    expect(result.code).toBe(3);
+    expect(receiver.calls).toHaveLength(0);
+    expect(result.stderr).toBe('');
+  }, 30_000);
+
+  it('warns once about a bad variable, naming it, and still delivers with the default', async () => {
+    const app = startApp(LOADERS[1], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: 'soon',
+      OTEL_SERVICE_NAME: 'typo',
+      APP_MODE: 'exit',
+      APP_RUN_MILLIS: '300',
+    });
+    const result = await app.exited;
+    expect(result.code).toBe(3);
+    expect(result.stderr.match(/OTEL_METRIC_EXPORT_INTERVAL/g)).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.latest().resource['service.name']).toBe('typo');
+  }, 30_000);
+
+  it('bounds the last export when the Collector never answers, on SIGTERM and at normal exit', async () => {
+    receiver.defaultAnswer = 'black-hole';
+    // Budgets far longer than anyone would wait for a process to end.
+    const common = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_TIMEOUT: '120000',
+      OTEL_METRIC_EXPORT_TIMEOUT: '120000',
+      OTEL_METRIC_EXPORT_INTERVAL: '600000',
+    };
+    const started = Date.now();
+    const signalled = startApp(LOADERS[0], common);
+    const exiting = startApp(LOADERS[1], { ...common, APP_MODE: 'exit', APP_RUN_MILLIS: '200' });
+    await appInfo(signalled);
+    signalled.child.kill('SIGTERM');
+    const [bySignal, byExit] = await Promise.all([signalled.exited, exiting.exited]);
+    // Both waited for the export (the receiver saw it) but not for its 120 s budget.
+    expect(receiver.calls.length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - started).toBeLessThan(40_000);
+    expect(bySignal.signal).toBe('SIGTERM');
+    expect(byExit.code).toBe(3);
+    expect(byExit.stderr).toMatch(/the last export did not finish within \d+ ms; exiting without it/);
+  }, 60_000);
+
+  it('serves /metrics with OTEL_METRICS_EXPORTER=prometheus, scraped by a real Prometheus', async () => {
+    const port = await freeTcpPort();
+    const app = startApp(LOADERS[0], {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      OTEL_SERVICE_NAME: 'scraped-zero-code',
+    });
+    const prometheus = new PrometheusServer();
+    try {
+      const info = await appInfo(app);
+      await prometheus.start([`127.0.0.1:${port}`]);
+      const [target] = await prometheus.waitForSeries('target_info{service_name="scraped-zero-code"}', 30_000);
+      expect(target.metric.process_pid).toBe(String(info.pid));
+      const [limit] = await prometheus.waitForSeries('v8js_memory_heap_total_limit_bytes', 30_000);
+      expect(Number(limit.value[1])).toBe(info.heapSizeLimit);
+    } finally {
+      await prometheus.stop();
+      app.child.kill('SIGTERM');
+    }
+    const result = await app.exited;
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.stderr).toBe('');
+  }, 90_000);
+});
