@@ -77,6 +77,14 @@ describe('gRPC retries (RetryingGrpcExporter inside otlpMetricReader)', () => {
     expect(receiver.received).toHaveLength(0);
     // Gave up at once rather than waiting out the budget.
     expect(Date.now() - started).toBeLessThan(1000);
+    // Nor retried behind the app's back: still one attempt after the first backoff (1 s +-20 %) would have passed.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(receiver.calls).toHaveLength(1);
+    // The data is dropped, the exporter is not broken: the next export delivers the cumulative value.
+    made.counter.add(1);
+    await provider.forceFlush();
+    expect(receiver.calls).toHaveLength(2);
+    expect(deliveredJobs(receiver)).toBe(2);
   });
 
   it.each([
