@@ -94,6 +94,43 @@ describe('Grafana dashboard', () => {
     expect(used.filter((name) => !recordNames.has(name))).toEqual([]);
   });
 
+  test('imports anywhere: every panel and target uses the Data source variable, which selects Prometheus', () => {
+    const variable = dashboard.templating.list.find((candidate: { name: string }) => candidate.name === 'datasource');
+    expect(variable).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    const wrong: string[] = [];
+    for (const panel of dashboard.panels.flatMap((candidate: any) => [candidate, ...(candidate.panels ?? [])])) {
+      if (panel.type === 'row') continue;
+      for (const holder of [panel, ...(panel.targets ?? [])]) {
+        if (holder.datasource?.uid !== '${datasource}') wrong.push(`${panel.title}: ${JSON.stringify(holder.datasource)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  test('no two panels overlap on the grid (Grafana would shuffle them)', () => {
+    type Box = { title: string; x: number; y: number; w: number; h: number };
+    const boxes: Box[] = dashboard.panels.map((panel: any) => ({ title: panel.title, ...panel.gridPos }));
+    const overlaps: string[] = [];
+    boxes.forEach((a, i) =>
+      boxes.slice(i + 1).forEach((b) => {
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlaps.push(`${a.title} / ${b.title}`);
+      }),
+    );
+    expect(boxes.every((box) => box.x + box.w <= 24)).toBe(true);
+    expect(overlaps).toEqual([]);
+  });
+
+  test('a count drawn beside durations gets its own unit (restarts are not seconds)', () => {
+    const uptime = panelsOf(dashboard).find((panel) => panel.title === 'Uptime and restarts')!;
+    const resets = uptime.targets.find((target) => target.expr?.startsWith('resets('))!;
+    const raw = dashboard.panels.find((panel: { title: string }) => panel.title === uptime.title);
+    const override = raw.fieldConfig.overrides.find(
+      (candidate: { matcher: { id: string; options: string } }) => candidate.matcher.id === 'byFrameRefID' && candidate.matcher.options === resets.refId,
+    );
+    expect(raw.fieldConfig.defaults.unit).toBe('s');
+    expect(override?.properties).toContainEqual({ id: 'unit', value: 'short' });
+  });
+
   describe('against a real scrape of the Prometheus preset', () => {
     let scrape: Scrape;
     beforeAll(async () => {
