@@ -34,9 +34,11 @@ export function runExample(
   entry: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  /** Arguments for the program itself, after the entry point. */
+  args: string[] = [],
 ): Child {
   const cwd = join(ROOT, 'examples', example);
-  const child = spawn(process.execPath, [...nodeArgs, '-r', TS_REGISTER, join(cwd, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', TS_REGISTER, join(cwd, entry), ...args], {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',
