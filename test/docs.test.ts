@@ -13,6 +13,7 @@ import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { scrapePreset, type Scrape } from './helpers/scrape';
 import { ALERTING_DOC, renderAlertingDoc } from './tools/alertDocs';
+import { measureOtlp } from './tools/measureExport';
 import { catalogEntryOf, OTLP_NAMES } from './tools/catalogNames';
 import { promClientDefaultNames, runtimeNodeNames, scrapeWithNaming } from './tools/peers';
 import { ATTRIBUTES, METRICS, type MetricId } from '../packages/instrumentation/src/catalog';
@@ -276,4 +277,14 @@ describe('docs/cost-and-cardinality.md and docs/fleet.md', () => {
     const bytesRow = fleetRows.find((row) => row[0].startsWith('OTLP bytes per second, app'))!;
     expect(number(bytesRow[2].replace(' KB', ''))).toBeCloseTo(figure('OTLP bytes per export (protobuf') / 60, 0);
   });
+
+  test('the per-process OTLP figures are close to a fresh measurement with the test receiver (within 30%: Node versions differ in heap spaces)', async () => {
+    const measured = tableAfter(fleet, '## Per process, measured');
+    const figure = (label: string): number => number(measured.find((row) => row[0].startsWith(label))![1].split(' ')[0]);
+    const fresh = await measureOtlp({ label: 'default', exponentialHistograms: false });
+    const near = (documented: number, actual: number): boolean => Math.abs(actual - documented) <= 0.3 * documented;
+    expect({ points: fresh.dataPoints, near: near(figure('OTLP data points'), fresh.dataPoints) }).toEqual({ points: fresh.dataPoints, near: true });
+    expect({ bytes: fresh.bytes, near: near(figure('OTLP bytes per export (protobuf'), fresh.bytes) }).toEqual({ bytes: fresh.bytes, near: true });
+    expect({ gzip: fresh.gzipBytes, near: near(figure('OTLP bytes per export, gzipped'), fresh.gzipBytes) }).toEqual({ gzip: fresh.gzipBytes, near: true });
+  }, 90_000);
 });
