@@ -1,0 +1,153 @@
+/**
+ * The quick-start demo (`npm run demo` runs examples/demo/dist/main.js) as a
+ * user sees it: a live summary with sane values, /metrics served and valid for
+ * Prometheus, OTLP pushed when OTEL_EXPORTER_OTLP_ENDPOINT is set, a taken port
+ * reported in one line without stopping the rest, and an exit of its own.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { metricNames, resourceAttributes, startReceiver, type Receiver } from '../examples/otlp-debug-receiver/src/receiver';
+import { assertPackagesBuilt } from './helpers/children';
+import { EXAMPLES } from './helpers/paths';
+
+const DEMO = join(EXAMPLES, 'demo');
+const MAIN = join(DEMO, 'dist', 'main.js');
+
+interface DemoRun {
+  /** Resolves with the first match of `pattern` in stdout. */
+  waitFor(pattern: RegExp, timeoutMillis: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+function runDemo(args: string[], env: Record<string, string>): DemoRun {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: DEMO,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // It must stop by itself; this only keeps a broken demo from outliving the test.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  return {
+    exited,
+    waitFor(pattern, timeoutMillis) {
+      const deadline = Date.now() + timeoutMillis;
+      return new Promise((resolve, reject) => {
+        const poll = setInterval(() => {
+          const match = stdout.match(pattern);
+          if (match) {
+            clearInterval(poll);
+            resolve(match);
+          } else if (Date.now() > deadline || child.exitCode !== null) {
+            clearInterval(poll);
+            reject(new Error(`demo never printed ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
+          }
+        }, 25);
+      });
+    },
+  };
+}
+
+function promtoolCheckMetrics(exposition: string): { code: number | null; output: string } {
+  const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8', timeout: 30_000 });
+  if (result.error) throw new Error(`cannot run promtool (apt-get install prometheus): ${result.error.message}`);
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+beforeAll(() => {
+  assertPackagesBuilt();
+  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
+  const newestSource = Math.max(...readdirSync(join(DEMO, 'src')).map((file) => statSync(join(DEMO, 'src', file)).mtimeMs));
+  if (built < newestSource) throw new Error(`${MAIN} is missing or older than its sources: run \`pnpm --filter ./examples/demo run build\``);
+});
+
+describe('npm run demo', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  test('prints a sane summary, serves /metrics, pushes OTLP, and exits 0 after --seconds', async () => {
+    const demo = runDemo(['--seconds', '4'], {
+      NODEVITALS_DEMO_PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${receiver.address}`,
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    });
+    const [, url] = await demo.waitFor(/^Prometheus {2}(http:\/\/127\.0\.0\.1:\d+\/metrics)$/m, 15_000);
+    await demo.waitFor(new RegExp(`^OTLP {8}pushing to http://${receiver.address} every 1 s$`, 'm'), 5_000);
+
+    // /metrics while it runs: the runtime series, valid for Prometheus.
+    await demo.waitFor(/^\[\d+ s\]$/m, 15_000);
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    expect(response.status).toBe(200);
+    const exposition = await response.text();
+    for (const series of ['v8js_memory_heap_total_limit_bytes', 'v8js_gc_duration_seconds_bucket', 'nodejs_eventloop_delay_distribution_seconds_bucket', 'process_cpu_time_seconds_total']) {
+      expect(exposition).toContain(`\n${series}{`);
+    }
+    const check = promtoolCheckMetrics(exposition);
+    expect(check.output).toBe('');
+    expect(check.code).toBe(0);
+
+    const result = await demo.exited;
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('stopped cleanly');
+
+    // The summary: heap used below its limit, GC counted, event-loop figures within their ranges.
+    const [, used, limit, share] = result.stdout.match(/^heap {8}([\d.]+) MiB used of ([\d.]+) MiB limit \(([\d.]+) %\)$/m)!.map(Number);
+    expect(used).toBeGreaterThan(1);
+    expect(limit).toBeGreaterThan(used);
+    expect(share).toBeCloseTo((used / limit) * 100, 0);
+    const [, pauses, gcShare] = result.stdout.match(/^gc {10}(\d+) pauses, p99 [^,]+, ([\d.]+) % of the time$/m)!.map(Number);
+    // The workload allocates 5,000 objects every 20 ms: young-generation GCs happen within 2 s.
+    expect(pauses).toBeGreaterThan(0);
+    expect(gcShare).toBeLessThan(100);
+    const [, p99, max, utilization] = result.stdout
+      .match(/^event loop {2}delay p99 ([\d.]+) ms, max ([\d.]+) ms, utilization ([\d.]+) %$/m)!
+      .map(Number);
+    expect(max).toBeGreaterThanOrEqual(p99);
+    expect(utilization).toBeGreaterThan(0);
+    expect(utilization).toBeLessThanOrEqual(100);
+    expect(result.stdout).toMatch(/^resources {3}.*TCPServerWrap \d+/m);
+
+    // OTLP: periodic pushes and the last one at shutdown reached the receiver.
+    expect(receiver.exports.length).toBeGreaterThanOrEqual(2);
+    const last = receiver.exports[receiver.exports.length - 1].request;
+    expect(metricNames(last)).toEqual(
+      expect.arrayContaining(['v8js.memory.heap.total.limit', 'v8js.gc.duration', 'nodejs.eventloop.utilization', 'process.cpu.time']),
+    );
+    expect(resourceAttributes(last)['telemetry.sdk.language']).toBe('nodejs');
+  }, 40_000);
+
+  test('says in one line that the /metrics port is taken, and runs the rest', async () => {
+    const blocker: Server = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    try {
+      const demo = runDemo(['--seconds', '3', '--port', String(port)], {});
+      const result = await demo.exited;
+      expect(result.code).toBe(0);
+      expect(result.stdout.match(new RegExp(`^Prometheus {2}not served: 127\\.0\\.0\\.1:${port} is taken; try --port$`, 'gm'))).toHaveLength(1);
+      expect(result.stdout).toMatch(/^OTLP {8}off/m);
+      expect(result.stdout).toMatch(/^heap {8}[\d.]+ MiB used/m);
+      expect(result.stdout).toContain('stopped cleanly');
+      expect(result.stderr).toBe('');
+    } finally {
+      blocker.close();
+    }
+  }, 30_000);
+});
