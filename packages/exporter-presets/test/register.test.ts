@@ -99,10 +99,14 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
   );
 
   it("flushes on SIGTERM but leaves the exit to the app's own handler", async () => {
-    const app = startApp(loader, env({ APP_MODE: 'handler' }));
+    const app = startApp(loader, env({ APP_MODE: 'handler', APP_DRAIN_MILLIS: '4000' }));
     const info = await appInfo(app);
     expect(receiver.calls).toHaveLength(0);
     app.child.kill('SIGTERM');
+    // The flush happens at the signal, while the app is still draining, not only at its exit.
+    await receiver.waitFor(() => receiver.received.length >= 1, 10_000, 'the export made on SIGTERM');
+    expect(app.child.exitCode).toBeNull();
+    expect(app.child.signalCode).toBeNull();
     const result = await app.exited;
     // The app's handler ran and its exit code stands: nobody re-raised the signal under it.
     expect(result.stdout).toContain('app: own SIGTERM handler ran');
