@@ -3,25 +3,32 @@ import { checkOptionsObject, describeValue, optionalBoolean, optionalInteger, op
 import { DEFAULT_OPTIONS, MAX_MILLIS, PROMETHEUS_FIELDS, type PrometheusMetricReaderOptions } from './options.js';
 import { PrometheusReader, type PrometheusReaderSettings } from './PrometheusReader.js';
 
-export function resolvePrometheusSettings(options: Record<string, unknown>): PrometheusReaderSettings {
-  const metricsPath = optionalString('metricsPath', options.metricsPath) ?? DEFAULT_OPTIONS.metricsPath;
-  if (!metricsPath.startsWith('/') || /[?#\s]/.test(metricsPath)) {
+/** Checks every Prometheus option value without reading the environment; absent ones stay undefined. */
+export function checkPrometheusOptions(options: Record<string, unknown>): Partial<PrometheusReaderSettings> {
+  const metricsPath = optionalString('metricsPath', options.metricsPath);
+  if (metricsPath !== undefined && (!metricsPath.startsWith('/') || /[?#\s]/.test(metricsPath))) {
     throw new TypeError(`metricsPath must be a path starting with "/", got ${describeValue(options.metricsPath)}`);
   }
+  return {
+    host: optionalString('host', options.host),
+    port: optionalInteger('port', options.port, 0, 65535),
+    metricsPath,
+    scrapeTimeoutMillis: optionalInteger('scrapeTimeoutMillis', options.scrapeTimeoutMillis, 1, MAX_MILLIS),
+    withUnitSuffixes: optionalBoolean('withUnitSuffixes', options.withUnitSuffixes),
+  };
+}
+
+export function resolvePrometheusSettings(options: Record<string, unknown>): PrometheusReaderSettings {
+  const checked = checkPrometheusOptions(options);
   return Object.freeze({
-    host:
-      optionalString('host', options.host) ??
-      envString(['OTEL_EXPORTER_PROMETHEUS_HOST'])?.value ??
-      DEFAULT_OPTIONS.host,
+    host: checked.host ?? envString(['OTEL_EXPORTER_PROMETHEUS_HOST'])?.value ?? DEFAULT_OPTIONS.host,
     port:
-      optionalInteger('port', options.port, 0, 65535) ??
+      checked.port ??
       envInteger(['OTEL_EXPORTER_PROMETHEUS_PORT'], 0, 65535, DEFAULT_OPTIONS.port)?.value ??
       DEFAULT_OPTIONS.port,
-    metricsPath,
-    scrapeTimeoutMillis:
-      optionalInteger('scrapeTimeoutMillis', options.scrapeTimeoutMillis, 1, MAX_MILLIS) ??
-      DEFAULT_OPTIONS.scrapeTimeoutMillis,
-    withUnitSuffixes: optionalBoolean('withUnitSuffixes', options.withUnitSuffixes) ?? DEFAULT_OPTIONS.withUnitSuffixes,
+    metricsPath: checked.metricsPath ?? DEFAULT_OPTIONS.metricsPath,
+    scrapeTimeoutMillis: checked.scrapeTimeoutMillis ?? DEFAULT_OPTIONS.scrapeTimeoutMillis,
+    withUnitSuffixes: checked.withUnitSuffixes ?? DEFAULT_OPTIONS.withUnitSuffixes,
   });
 }
 

@@ -13,6 +13,13 @@ export function resetEnvironmentWarnings(): void {
   warned.clear();
 }
 
+/** Reports `message` through `diag.warn` the first time `key` is seen, never again. */
+export function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  diag.warn(message);
+}
+
 function rawValue(variable: string): string | undefined {
   const raw = process.env[variable]?.trim();
   return raw === undefined || raw === '' ? undefined : raw;
@@ -47,11 +54,11 @@ export function readEnv<T>(
     break;
   }
   for (const { variable, raw } of invalid) {
-    const key = `${variable}=${raw}`;
-    if (warned.has(key)) continue;
-    warned.add(key);
     const fallback = reading ? `${reading.variable} instead` : `the default, ${defaultDescription}`;
-    diag.warn(`${variable} is invalid: expected ${expected}, got ${JSON.stringify(raw)}; using ${fallback}`);
+    warnOnce(
+      `${variable}=${raw}`,
+      `${variable} is invalid: expected ${expected}, got ${JSON.stringify(raw)}; using ${fallback}`,
+    );
   }
   return reading;
 }

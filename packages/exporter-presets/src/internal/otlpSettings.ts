@@ -19,7 +19,7 @@ import {
   readEnv,
   type EnvReading,
 } from './environment.js';
-import { resolvePeriodicSchedule, type PeriodicSchedule } from './periodicSchedule.js';
+import { checkPeriodicOptions, resolvePeriodicSchedule, type PeriodicSchedule } from './periodicSchedule.js';
 import {
   describeValue,
   optionalBoolean,
@@ -62,23 +62,29 @@ function appendMetricsPath(base: string): string {
   return `${base.replace(/\/+$/, '')}/v1/metrics`;
 }
 
-function resolveEndpoint(option: unknown, protocol: OtlpProtocol): string {
-  const defaultEndpoint = protocol === 'grpc' ? DEFAULT_OPTIONS.grpcEndpoint : DEFAULT_OPTIONS.httpEndpoint;
+function endpointExpectation(protocol: OtlpProtocol | undefined): string {
+  return `an http:// or https:// URL${protocol === 'http/protobuf' || protocol === 'http/json' ? '' : ' or host:port'}`;
+}
+
+/** The endpoint option, checked against the protocol when it is known (host:port is gRPC only). */
+function checkEndpointOption(option: unknown, protocol: OtlpProtocol | undefined): string | undefined {
   const fromOption = optionalString('endpoint', option);
-  if (fromOption !== undefined) {
-    const endpoint = parseEndpoint(fromOption, protocol);
-    if (endpoint === undefined) {
-      throw new TypeError(
-        `endpoint must be an http:// or https:// URL${protocol === 'grpc' ? ' or host:port' : ''}, got ${describeValue(option)}`,
-      );
-    }
-    return endpoint;
+  if (fromOption === undefined) return undefined;
+  const endpoint = parseEndpoint(fromOption, protocol ?? 'grpc');
+  if (endpoint === undefined) {
+    throw new TypeError(`endpoint must be ${endpointExpectation(protocol)}, got ${describeValue(option)}`);
   }
-  const expected = `an http:// or https:// URL${protocol === 'grpc' ? ' or host:port' : ''}`;
+  return endpoint;
+}
+
+function resolveEndpoint(option: string | undefined, protocol: OtlpProtocol): string {
+  const defaultEndpoint = protocol === 'grpc' ? DEFAULT_OPTIONS.grpcEndpoint : DEFAULT_OPTIONS.httpEndpoint;
+  // The protocol may have come from the environment after the option was checked.
+  if (option !== undefined) return checkEndpointOption(option, protocol) as string;
   const reading = readEnv(
     both('ENDPOINT'),
     (raw) => parseEndpoint(raw, protocol),
-    expected,
+    endpointExpectation(protocol),
     defaultEndpoint,
   );
   if (!reading) return defaultEndpoint;
@@ -87,15 +93,17 @@ function resolveEndpoint(option: unknown, protocol: OtlpProtocol): string {
     : reading.value;
 }
 
-function resolveFile(field: string, option: unknown, variables: string[]): Buffer | undefined {
+function checkFileOption(field: string, option: unknown): Buffer | undefined {
   const path = optionalString(field, option);
-  if (path !== undefined) {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new TypeError(`${field} cannot be read, got ${describeValue(path)}: ${(error as Error).message}`);
-    }
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new TypeError(`${field} cannot be read, got ${describeValue(path)}: ${(error as Error).message}`);
   }
+}
+
+function fileFromEnv(variables: string[]): Buffer | undefined {
   const reading: EnvReading<Buffer> | undefined = readEnv(
     variables,
     (raw) => {
@@ -111,36 +119,73 @@ function resolveFile(field: string, option: unknown, variables: string[]): Buffe
   return reading?.value;
 }
 
+/** The OTLP options the user passed, each checked; absent ones stay undefined. */
+export interface CheckedOtlpOptions extends Partial<PeriodicSchedule> {
+  readonly protocol?: OtlpProtocol;
+  readonly endpoint?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly otlpTimeoutMillis?: number;
+  readonly compression?: Compression;
+  readonly certificate?: Buffer;
+  readonly clientKey?: Buffer;
+  readonly clientCertificate?: Buffer;
+  readonly insecure?: boolean;
+  readonly temporalityPreference?: TemporalityPreference;
+  readonly defaultHistogramAggregation?: HistogramAggregation;
+}
+
+/**
+ * Checks every OTLP option value without reading the environment: a wrong
+ * value throws naming the field, even when the OTLP reader is not chosen.
+ */
+export function checkOtlpOptions(options: Record<string, unknown>): CheckedOtlpOptions {
+  const protocol = optionalChoice('protocol', options.protocol, OTLP_PROTOCOLS);
+  return {
+    ...checkPeriodicOptions(options),
+    protocol,
+    endpoint: checkEndpointOption(options.endpoint, protocol),
+    headers: optionalHeaders('headers', options.headers),
+    otlpTimeoutMillis: optionalInteger('otlpTimeoutMillis', options.otlpTimeoutMillis, 1, MAX_MILLIS),
+    compression: optionalChoice('compression', options.compression, COMPRESSIONS),
+    certificate: checkFileOption('certificateFile', options.certificateFile),
+    clientKey: checkFileOption('clientKeyFile', options.clientKeyFile),
+    clientCertificate: checkFileOption('clientCertificateFile', options.clientCertificateFile),
+    insecure: optionalBoolean('insecure', options.insecure),
+    temporalityPreference: optionalChoice('temporalityPreference', options.temporalityPreference, TEMPORALITY_PREFERENCES),
+    defaultHistogramAggregation: optionalChoice(
+      'defaultHistogramAggregation',
+      options.defaultHistogramAggregation,
+      HISTOGRAM_AGGREGATIONS,
+    ),
+  };
+}
+
 export function resolveOtlpSettings(options: Record<string, unknown>): OtlpSettings {
+  const checked = checkOtlpOptions(options);
   const schedule = resolvePeriodicSchedule(options);
   const protocol =
-    optionalChoice('protocol', options.protocol, OTLP_PROTOCOLS) ??
+    checked.protocol ??
     envChoice(both('PROTOCOL'), OTLP_PROTOCOLS, DEFAULT_OPTIONS.protocol)?.value ??
     DEFAULT_OPTIONS.protocol;
   return Object.freeze({
     ...schedule,
     protocol,
-    endpoint: resolveEndpoint(options.endpoint, protocol),
-    headers:
-      optionalHeaders('headers', options.headers) ??
-      Object.freeze(envKeyValueList(both('HEADERS'))?.value ?? DEFAULT_OPTIONS.headers),
+    endpoint: resolveEndpoint(checked.endpoint, protocol),
+    headers: checked.headers ?? Object.freeze(envKeyValueList(both('HEADERS'))?.value ?? DEFAULT_OPTIONS.headers),
     otlpTimeoutMillis:
-      optionalInteger('otlpTimeoutMillis', options.otlpTimeoutMillis, 1, MAX_MILLIS) ??
+      checked.otlpTimeoutMillis ??
       envInteger(both('TIMEOUT'), 1, MAX_MILLIS, DEFAULT_OPTIONS.otlpTimeoutMillis)?.value ??
       DEFAULT_OPTIONS.otlpTimeoutMillis,
     compression:
-      optionalChoice('compression', options.compression, COMPRESSIONS) ??
+      checked.compression ??
       envChoice(both('COMPRESSION'), COMPRESSIONS, DEFAULT_OPTIONS.compression)?.value ??
       DEFAULT_OPTIONS.compression,
-    certificate: resolveFile('certificateFile', options.certificateFile, both('CERTIFICATE')),
-    clientKey: resolveFile('clientKeyFile', options.clientKeyFile, both('CLIENT_KEY')),
-    clientCertificate: resolveFile('clientCertificateFile', options.clientCertificateFile, both('CLIENT_CERTIFICATE')),
-    insecure:
-      optionalBoolean('insecure', options.insecure) ??
-      envBoolean(both('INSECURE'), DEFAULT_OPTIONS.insecure)?.value ??
-      DEFAULT_OPTIONS.insecure,
+    certificate: checked.certificate ?? fileFromEnv(both('CERTIFICATE')),
+    clientKey: checked.clientKey ?? fileFromEnv(both('CLIENT_KEY')),
+    clientCertificate: checked.clientCertificate ?? fileFromEnv(both('CLIENT_CERTIFICATE')),
+    insecure: checked.insecure ?? envBoolean(both('INSECURE'), DEFAULT_OPTIONS.insecure)?.value ?? DEFAULT_OPTIONS.insecure,
     temporalityPreference:
-      optionalChoice('temporalityPreference', options.temporalityPreference, TEMPORALITY_PREFERENCES) ??
+      checked.temporalityPreference ??
       envChoice(
         ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE'],
         TEMPORALITY_PREFERENCES,
@@ -148,7 +193,7 @@ export function resolveOtlpSettings(options: Record<string, unknown>): OtlpSetti
       )?.value ??
       DEFAULT_OPTIONS.temporalityPreference,
     defaultHistogramAggregation:
-      optionalChoice('defaultHistogramAggregation', options.defaultHistogramAggregation, HISTOGRAM_AGGREGATIONS) ??
+      checked.defaultHistogramAggregation ??
       envChoice(
         ['OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION'],
         HISTOGRAM_AGGREGATIONS,
