@@ -11,7 +11,7 @@ import { stopAll } from './helpers/children';
 import { DOCS, ROOT } from './helpers/paths';
 import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
-import { scrapePreset, type Scrape } from './helpers/scrape';
+import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { ALERTING_DOC, renderAlertingDoc } from './tools/alertDocs';
 import { measureOtlp } from './tools/measureExport';
 import { catalogEntryOf, OTLP_NAMES } from './tools/catalogNames';
@@ -149,8 +149,11 @@ describe('against real output', () => {
     runtimeNode = await runtimeNodeNames();
   }, 60_000);
 
-  /** A series name the scrape serves; a histogram's base name counts when its `_bucket` series is there. */
-  const served = (name: string): boolean => scrape.names.has(name) || scrape.names.has(`${name}_bucket`);
+  /**
+   * A series name the preset serves (or the Collector exporter's spelling of one); a histogram's base
+   * name counts when its `_bucket` series is there.
+   */
+  const served = (name: string): boolean => servedOnEitherPath(scrape, name) || scrape.names.has(`${name}_bucket`);
 
   test.each(pages.map((page) => [where(page), page]))(
     '%s: every nodevitals-looking metric name in backticks exists (catalog, real scrape, rules, or a peer name)',

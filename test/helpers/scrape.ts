@@ -26,6 +26,17 @@ export function parseExposition(text: string): Scrape {
   };
 }
 
+/**
+ * Whether `name` is served by the preset, or is how the Collector's
+ * Prometheus exporter spells a series the preset serves: the preset appends
+ * `_value` to a non-histogram name ending in `_count`, `_sum` or `_bucket`
+ * (packages/exporter-presets/src/internal/prometheusUnits.ts); the
+ * Collector does not. Rules that accept both spellings work on both paths.
+ */
+export function servedOnEitherPath(scrape: Pick<Scrape, 'names'>, name: string): boolean {
+  return scrape.names.has(name) || (/_(count|sum|bucket)$/.test(name) && scrape.names.has(`${name}_value`));
+}
+
 export async function fetchText(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);

@@ -61,6 +61,8 @@ const UPTIME = 'process_uptime_seconds';
 const DETACHED = 'v8js_context_detached';
 const RSS = 'process_memory_usage_bytes';
 const FD_COUNT = 'process_unix_file_descriptor_count_value';
+/** The same gauge as the Collector's Prometheus exporter names it (no `_value`). */
+const FD_COUNT_VIA_COLLECTOR = 'process_unix_file_descriptor_count';
 const FD_LIMIT = 'process_unix_file_descriptor_limit';
 
 const GIB = 1_000_000_000;
@@ -349,6 +351,9 @@ export const ALERT_CASES: AlertCase[] = [
       gauge(FD_LIMIT, 'near', 30, () => 1000),
       gauge(FD_COUNT, 'exhausted', 30, () => 980),
       gauge(FD_LIMIT, 'exhausted', 30, () => 1000),
+      // Scraped from the Collector gateway: the count without `_value`.
+      gauge(FD_COUNT_VIA_COLLECTOR, 'via-collector', 30, () => 990),
+      gauge(FD_LIMIT, 'via-collector', 30, () => 1000),
       gauge(FD_COUNT, 'fine', 30, () => 100),
       gauge(FD_LIMIT, 'fine', 30, () => 1000),
       gauge(FD_COUNT, 'restarted', 30, (t) => (t < 5 ? 990 : t < 7 ? null : 50)),
@@ -363,6 +368,8 @@ export const ALERT_CASES: AlertCase[] = [
           { instance: 'near', severity: 'warning', summary: 'api/near: 85% of the file-descriptor limit in use' },
           { instance: 'exhausted', severity: 'warning', summary: 'api/exhausted: 98% of the file-descriptor limit in use' },
           { instance: 'exhausted', severity: 'critical', summary: 'api/exhausted: 98% of the file-descriptor limit in use' },
+          { instance: 'via-collector', severity: 'warning', summary: 'api/via-collector: 99% of the file-descriptor limit in use' },
+          { instance: 'via-collector', severity: 'critical', summary: 'api/via-collector: 99% of the file-descriptor limit in use' },
         ],
       },
     ],
