@@ -14,18 +14,22 @@ import { CONTENDERS, FAMILIES } from './lib/contenders.mjs';
 import { commit, machine, versions } from './lib/machine.mjs';
 import { renderChart, renderMarkdown, renderTables } from './lib/report.mjs';
 import { parseTraceGc } from './lib/traceGc.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const QUICK = process.argv.includes('--quick');
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+// Sized so that quick stays under ~2 minutes and full under ~12 on a 2-core machine.
 const SETTINGS = QUICK
   ? {
-      costSamples: 150, costWarmup: 20, familySamples: 80, gapMillis: 25,
-      scrapes: 100, loadRepetitions: 2, loadRequests: 4000, loadWarmup: 1000, concurrency: 8, collectEveryMillis: 100,
-      heapFirst: 1000, heapSecond: 4000, eventLoopTrials: 5, blockMillis: 50, gcRounds: 150,
+      costSamples: 100, costWarmup: 10, familySamples: 40, gapMillis: 25,
+      longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 1,
+      scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
+      heapFirst: 500, heapSecond: 2000, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
     }
   : {
-      costSamples: 1500, costWarmup: 100, familySamples: 600, gapMillis: 25,
-      scrapes: 500, loadRepetitions: 5, loadRequests: 20000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
+      costSamples: 300, costWarmup: 30, familySamples: 150, gapMillis: 25,
+      longGapMillis: 10000, longGapCopies: 3, longGapRounds: 14, longGapWarmup: 1,
+      scrapes: 400, loadRepetitions: 4, loadRequests: 15000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
 
@@ -35,6 +39,46 @@ if (process.argv.includes('--report-only')) {
   writeFileSync(`${ROOT}docs/benchmarks-collect.svg`, renderChart(saved));
   console.log(renderTables(saved));
   process.exit(0);
+}
+
+/**
+ * Starts `longGapCopies` cost workers per run in turns mode, then hands out
+ * turns round-robin, evenly spaced, so every process is idle for
+ * `longGapMillis` between its calls while never two calls overlap. The copies
+ * of one run are interleaved with the others so drift hits all runs alike.
+ */
+async function longGapCost() {
+  const { longGapMillis, longGapCopies, longGapRounds, longGapWarmup } = SETTINGS;
+  const workers = [];
+  for (let copy = 0; copy < longGapCopies; copy++) {
+    for (const name of COST_RUNS) {
+      const worker = startWorker('cost', [name, 'turns', 0, longGapWarmup, longGapMillis]);
+      workers.push({ name, worker, ready: worker.next('ready') });
+    }
+  }
+  for (const { ready } of workers) await ready;
+  const slotMillis = longGapMillis / workers.length;
+  // A turn is one call; a process cycles through its kinds of call (collect,
+  // collect + text, and in the floor process the single APIs).
+  for (let round = 0; round < longGapRounds; round++) {
+    for (const { worker } of workers) {
+      const slotStart = Date.now();
+      const done = worker.next('done');
+      worker.send({ type: 'turn' });
+      await done;
+      await sleep(Math.max(0, slotMillis - (Date.now() - slotStart)));
+    }
+  }
+  const merged = {};
+  for (const { name, worker } of workers) {
+    worker.send({ type: 'stop' });
+    const { data } = await worker.result;
+    const into = (merged[name] ??= { ...data, collectMicros: [], scrapeMicros: [], apiMicros: data.apiMicros && {} });
+    into.collectMicros.push(...data.collectMicros);
+    into.scrapeMicros.push(...data.scrapeMicros);
+    for (const [api, values] of Object.entries(data.apiMicros ?? {})) (into.apiMicros[api] ??= []).push(...values);
+  }
+  return merged;
 }
 
 const started = Date.now();
@@ -52,18 +96,24 @@ const results = {
   settings: SETTINGS,
 };
 
-// 1, 2, 7: size and cost per collection, raw floor, per-family breakdown, OTLP bytes.
+// 1, 2, 7: size and cost per collection after a short gap, raw floor,
+// per-family breakdown, OTLP bytes.
+const COST_RUNS = ['floor', 'none', ...CONTENDERS];
 results.cost = {};
-for (const name of ['floor', 'none', ...CONTENDERS]) {
-  log(`cost: ${name}`);
-  results.cost[name] = await runWorker('cost', [name, SETTINGS.costSamples, SETTINGS.costWarmup, SETTINGS.gapMillis]);
+for (const name of COST_RUNS) {
+  log(`cost, ${SETTINGS.gapMillis} ms gap: ${name}`);
+  results.cost[name] = await runWorker('cost', [name, 'gap', SETTINGS.costSamples, SETTINGS.costWarmup, SETTINGS.gapMillis]);
 }
 results.families = {};
 for (const family of FAMILIES) {
-  log(`cost: nodevitals ${family} family alone`);
+  log(`cost, ${SETTINGS.gapMillis} ms gap: nodevitals ${family} family alone`);
   const name = `nodevitals:${family}`;
-  results.families[family] = await runWorker('cost', [name, SETTINGS.familySamples, SETTINGS.costWarmup, SETTINGS.gapMillis]);
+  results.families[family] = await runWorker('cost', [name, 'gap', SETTINGS.familySamples, SETTINGS.costWarmup, SETTINGS.gapMillis]);
 }
+
+// 2 again with a scrape-interval gap: many idle processes, one turn at a time.
+log(`cost, ${SETTINGS.longGapMillis / 1000} s gap: ${SETTINGS.longGapCopies} processes each of ${COST_RUNS.join(', ')}`);
+results.longGap = await longGapCost();
 
 results.callbacks = {};
 for (const name of ['nodevitals', 'runtime-node']) {

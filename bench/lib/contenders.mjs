@@ -3,8 +3,8 @@
 //   collect()  what a metric reader's collect() costs (prom-client: getMetricsAsJSON())
 //   scrape()   collect plus Prometheus text serialisation (prom-client: register.metrics())
 //   read()     the values the accuracy workers compare, in seconds
-import { readdirSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { readdirSync, statSync } from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import { SNAPSHOT_ENTRY } from './build.mjs';
 
@@ -103,8 +103,11 @@ async function promClientSetup() {
 }
 
 /**
- * One read of each runtime API the nodevitals families use: the floor any
- * implementation of the same metrics pays. Each read is timed on its own too.
+ * One read of each runtime API the nodevitals families read in a default
+ * collection: the floor any implementation of the same metrics pays. Each
+ * read is timed on its own too. (RSS comes from the same memoryUsage() the
+ * heap family reads; descriptors are counted with one stat where Linux
+ * reports the count as the size of /proc/self/fd, as nodevitals does.)
  */
 export const RAW_APIS = {
   'v8.getHeapSpaceStatistics': () => v8.getHeapSpaceStatistics(),
@@ -113,10 +116,36 @@ export const RAW_APIS = {
   'performance.eventLoopUtilization': () => performance.eventLoopUtilization(),
   'process.getActiveResourcesInfo': () => process.getActiveResourcesInfo(),
   'process.resourceUsage': () => process.resourceUsage(),
-  'process.memoryUsage.rss': () => process.memoryUsage.rss(),
   'process.uptime': () => process.uptime(),
-  "readdir('/proc/self/fd')": () => readdirSync('/proc/self/fd'),
+  ...descriptorCount(),
 };
+
+function descriptorCount() {
+  try {
+    if (statSync('/proc/self/fd').size > 0) return { "statSync('/proc/self/fd')": () => statSync('/proc/self/fd') };
+    return { "readdirSync('/proc/self/fd')": () => readdirSync('/proc/self/fd') };
+  } catch {
+    return {}; // no /proc: nodevitals skips the descriptor metrics too
+  }
+}
+
+/**
+ * What the peers read that nodevitals does not: Node's monitorEventLoopDelay
+ * histogram (10 ms resolution, both peers' default), its seven statistics and
+ * the reset() both do on every collection. Its cost grows with what the
+ * histogram accumulated since the last reset, i.e. with the gap.
+ */
+export function peerReads() {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return {
+    'monitorEventLoopDelay: 7 statistics + reset()': () => {
+      const values = [histogram.min, histogram.max, histogram.mean, histogram.stddev, histogram.percentile(50), histogram.percentile(90), histogram.percentile(99)];
+      histogram.reset();
+      return values;
+    },
+  };
+}
 
 function rawFloorSetup() {
   const reads = Object.values(RAW_APIS);

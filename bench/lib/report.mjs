@@ -12,12 +12,20 @@ const NAMES = {
   baseline: 'no instrumentation',
 };
 const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
+const COST_RUNS = ['floor', 'none', ...CONTENDERS];
+const labelOf = (name) => (name === 'prom-client' ? `${NAMES[name]} (getMetricsAsJSON / metrics())` : NAMES[name]);
 const us = (value) => (Number.isFinite(value) ? `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} µs` : 'n/a');
 const ms = (value, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a');
 const kb = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(bytes < 10240 ? 2 : 1)} KiB` : 'n/a');
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
-const pct = (ratio) => `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)} %`;
-const x = (ratio) => `${ratio.toFixed(2)}x`;
+const pct = (ratio) => (Number.isFinite(ratio) ? `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)} %` : 'n/a');
+const x = (ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a');
+const seconds = (millis) => (millis >= 1000 ? `${millis / 1000} s` : `${millis} ms`);
+
+/** The line under a heading that says which command and worker produced the table. */
+function by(results, worker, note) {
+  return `Produced by \`${results.command}\`: \`bench/workers/${worker}\` in a fresh process per row${note ? `; ${note}` : ''}.\n\n`;
+}
 
 function table(header, rows) {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
@@ -35,7 +43,15 @@ export function derive(results) {
   for (const [name, run] of Object.entries(results.families)) {
     families[name] = { ...run, collect: summarize(run.collectMicros), scrape: summarize(run.scrapeMicros) };
   }
-  const apis = Object.entries(results.cost.floor.apiMicros).map(([api, values]) => [api, summarize(values)]);
+  const longGap = {};
+  for (const [name, run] of Object.entries(results.longGap ?? {})) {
+    longGap[name] = { ...run, collect: summarize(run.collectMicros), scrape: summarize(run.scrapeMicros) };
+  }
+  const apis = Object.entries(results.cost.floor.apiMicros).map(([api, values]) => [
+    api,
+    summarize(values),
+    summarize(results.longGap?.floor?.apiMicros?.[api] ?? []),
+  ]);
 
   const overhead = {};
   const reps = [...new Set(results.overhead.map((run) => run.repetition))];
@@ -91,28 +107,42 @@ export function derive(results) {
       traceError: pause(run.reported) / pause(run.trace) - 1,
     };
   }
-  return { cost, families, apis, overhead, noise, eventLoop, gc };
+  return { cost, longGap, families, apis, overhead, noise, eventLoop, gc };
 }
 
 function targets(results, d) {
+  const s = results.settings;
   const ours = d.cost.nodevitals;
   const official = d.cost['runtime-node'];
-  const collectRatio = ours.collect.median / official.collect.median;
+  const prom = d.cost['prom-client'];
+  const long = d.longGap;
   const heapRetained = results.heap.nodevitals.retainedFirst;
   const elWorst = d.eventLoop.nodevitals.worstError;
   const gcOurs = d.gc.nodevitals;
   const overheadRatio = median(d.overhead.nodevitals.ratios);
+  const enoughPoints = ours.points >= official.points;
+  const costRow = (label, mine, theirs) => {
+    const ratio = mine.collect.median / theirs.collect.median;
+    return [
+      `collect cost <= 0.35x runtime-node's reader.collect(), with at least as many points (${label})`,
+      `${x(ratio)} (${us(mine.collect.median)} vs ${us(theirs.collect.median)}); ${ours.points} vs ${official.points} points`,
+      ratio <= 0.35 && enoughPoints ? 'met' : `missed: ${x(ratio / 0.35)} the target${enoughPoints ? '' : ', fewer points'}`,
+    ];
+  };
+  const scrapeRow = (label, mine, theirs) => {
+    const ratio = mine.scrape.median / theirs.scrape.median;
+    return [
+      `collect + serialisation < prom-client's register.metrics() (${label})`,
+      `${x(ratio)} (${us(mine.scrape.median)} vs ${us(theirs.scrape.median)})`,
+      ratio < 1 ? 'met' : `missed by ${pct(ratio - 1)}`,
+    ];
+  };
+  const hasLong = long.nodevitals && long['runtime-node'] && long['prom-client'];
   const rows = [
-    [
-      'collect cost <= 0.35x runtime-node, with at least as many points',
-      `${x(collectRatio)} (${us(ours.collect.median)} vs ${us(official.collect.median)}); ${ours.points} vs ${official.points} points`,
-      collectRatio <= 0.35 && ours.points >= official.points ? 'met' : `missed by ${x(collectRatio / 0.35)}`,
-    ],
-    [
-      "collect + serialisation < prom-client's register.metrics()",
-      `${us(ours.scrape.median)} vs ${us(d.cost['prom-client'].scrape.median)} (${x(ours.scrape.median / d.cost['prom-client'].scrape.median)})`,
-      ours.scrape.median < d.cost['prom-client'].scrape.median ? 'met' : `missed by ${pct(ours.scrape.median / d.cost['prom-client'].scrape.median - 1)}`,
-    ],
+    ...(hasLong ? [costRow(`${seconds(s.longGapMillis)} gap`, long.nodevitals, long['runtime-node'])] : []),
+    costRow(`${s.gapMillis} ms gap`, ours, official),
+    ...(hasLong ? [scrapeRow(`${seconds(s.longGapMillis)} gap`, long.nodevitals, long['prom-client'])] : []),
+    scrapeRow(`${s.gapMillis} ms gap`, ours, prom),
     [
       `heap retained < 1 MB (after ${results.settings.heapFirst} collections)`,
       `${mib(heapRetained)}; growth ${results.settings.heapFirst}->${results.settings.heapSecond}: ${mib(results.heap.nodevitals.growth)}`,
@@ -149,6 +179,7 @@ export function renderTables(results) {
   out.push(`### Targets\n\n${targets(results, d)}`);
   out.push(
     `### Size of one collection (default settings)\n\n` +
+      by(results, `cost.mjs <contender> gap ${s.costSamples} ${s.costWarmup} ${s.gapMillis}`, 'the same runs as the next table') +
       table(
         ['contender', 'data points', 'Prometheus samples', 'exposition bytes', 'OTLP protobuf bytes / export', 'same, gzip'],
         CONTENDERS.map((name) => {
@@ -159,6 +190,7 @@ export function renderTables(results) {
   );
   out.push(
     `### Cost per collection (${s.costSamples} calls each, ${s.gapMillis} ms idle before every call)\n\n` +
+      by(results, `cost.mjs <row> gap ${s.costSamples} ${s.costWarmup} ${s.gapMillis}`) +
       table(
         ['contender', 'collect median', 'collect p99', 'collect + Prometheus text median', 'p99', 'collect vs runtime-node'],
         ['floor', 'none', ...CONTENDERS].map((name) => {
@@ -168,8 +200,34 @@ export function renderTables(results) {
         }),
       ),
   );
+  if (Object.keys(d.longGap).length) {
+    const official = d.longGap['runtime-node'];
+    out.push(
+      `### Cost per collection after a scrape-interval gap (${seconds(s.longGapMillis)} idle before every call; ${s.longGapCopies} processes per row, ${s.longGapCopies * COST_RUNS.length} in all, taking turns)\n\n` +
+        by(results, `cost.mjs <row> turns 0 ${s.longGapWarmup} ${s.longGapMillis}`, `${s.longGapRounds} rounds of turns handed out by run.mjs (longGapCost)`) +
+        table(
+          ['contender', 'calls', 'collect median', 'collect p90', `vs ${s.gapMillis} ms gap`, 'collect + Prometheus text median', 'p90', `vs ${s.gapMillis} ms gap`, 'collect vs runtime-node'],
+          COST_RUNS.filter((name) => d.longGap[name]).map((name) => {
+            const c = d.longGap[name];
+            const short = d.cost[name];
+            return [
+              labelOf(name),
+              c.collect.n,
+              us(c.collect.median),
+              us(c.collect.p90),
+              x(c.collect.median / short.collect.median),
+              us(c.scrape.median),
+              us(c.scrape.p90),
+              x(c.scrape.median / short.scrape.median),
+              official ? x(c.collect.median / official.collect.median) : 'n/a',
+            ];
+          }),
+        ),
+    );
+  }
   out.push(
     `### nodevitals per family (one family enabled, ${s.familySamples} calls each)\n\n` +
+      by(results, `cost.mjs nodevitals:<family> gap ${s.familySamples} ${s.costWarmup} ${s.gapMillis}`) +
       table(
         ['family', 'data points', 'collect median', 'minus empty SDK', 'collect + Prometheus text median'],
         Object.entries(d.families).map(([family, c]) => [
@@ -184,6 +242,7 @@ export function renderTables(results) {
   if (results.callbacks) {
     out.push(
       `### Where one collect goes: the instrumentation's own callbacks vs the SDK around them (${s.familySamples} calls each)\n\n` +
+        by(results, `callbacks.mjs <contender> ${s.familySamples} ${s.costWarmup} ${s.gapMillis}`) +
         table(
           ['contender', 'callback (first instrument, + others)', 'median', 'p99'],
           Object.entries(results.callbacks).flatMap(([name, run]) => {
@@ -203,11 +262,17 @@ export function renderTables(results) {
     );
   }
   out.push(
-    `### Raw-API floor, per API (one call each, same idle gap)\n\n` +
-      table(['API', 'median', 'p99'], d.apis.map(([api, st]) => [`\`${api}\``, us(st.median), us(st.p99)])),
+    `### Raw-API floor, per API (one call each, after the same idle gaps)\n\n` +
+      by(results, 'cost.mjs floor', 'the floor rows of the two cost tables') +
+      table(
+        ['API', `median, ${s.gapMillis} ms gap`, 'p99', `median, ${seconds(s.longGapMillis)} gap`, 'p90'],
+        d.apis.map(([api, short, long]) => [`\`${api}\``, us(short.median), us(short.p99), us(long.median), us(long.p90)]),
+      ) +
+      '\n\nThe last row is not part of the floor: it is what both peers read and nodevitals does not.',
   );
   out.push(
     `### Prometheus scrape latency from another process (${s.scrapes} sequential GETs, ${s.gapMillis} ms apart, keep-alive)\n\n` +
+      by(results, `server.mjs <contender> scrape 0\` and \`client.mjs scrape <port> ${s.scrapes} ${s.gapMillis}`) +
       table(
         ['contender', 'median', 'p99', 'body bytes'],
         CONTENDERS.map((name) => {
@@ -218,6 +283,7 @@ export function renderTables(results) {
   );
   out.push(
     `### Application overhead (server CPU per request; ${s.loadRequests} requests x ${s.loadRepetitions} alternating repetitions, ${s.concurrency} in flight, collect + serialise every ${s.collectEveryMillis} ms)\n\n` +
+      by(results, `server.mjs <contender> app ${s.collectEveryMillis}\` and \`client.mjs load <port> ${s.loadRequests} ${s.concurrency}`) +
       table(
         ['contender', 'CPU µs / request, per repetition', 'median ratio to none', 'range of ratios'],
         ['baseline', ...CONTENDERS].map((name) => {
@@ -234,6 +300,7 @@ export function renderTables(results) {
   );
   out.push(
     `### Heap retained (used heap after forced GC, minus before setup)\n\n` +
+      by(results, `node --expose-gc heap.mjs <contender> ${s.heapFirst} ${s.heapSecond}`) +
       table(
         ['contender', `after ${s.heapFirst} collections`, `after ${s.heapSecond}`, `growth ${s.heapFirst} -> ${s.heapSecond}`],
         ['none', ...CONTENDERS].map((name) => {
@@ -244,6 +311,7 @@ export function renderTables(results) {
   );
   out.push(
     `### Event-loop delay max vs injected ${s.blockMillis} ms blocks (${s.eventLoopTrials} blocks)\n\n` +
+      by(results, `eventloop.mjs <contender> ${s.eventLoopTrials} ${s.blockMillis}`) +
       table(
         ['contender', 'block (median)', 'reported max (median)', 'median error', 'worst error'],
         CONTENDERS.map((name) => {
@@ -254,6 +322,7 @@ export function renderTables(results) {
   );
   out.push(
     `### GC: reported vs an independent observer of \`gc\` entries, and vs \`--trace-gc\`\n\n` +
+      by(results, `node --expose-gc --trace-gc gc.mjs <contender> ${s.gcRounds}`) +
       table(
         ['contender', 'entries', 'reported count', 'entries sum', 'reported sum', 'sum error', 'minor+major reported', '--trace-gc minor+major', 'error'],
         CONTENDERS.map((name) => {
@@ -390,10 +459,16 @@ function discussion(results) {
   return lines.join('\n');
 }
 
-/** Horizontal bars: median cost per collection, whisker to p99, for collect and collect + serialise. */
+/**
+ * Horizontal bars: median cost per collection for collect and collect +
+ * serialise, after the short gap (whisker to p99) and after the
+ * scrape-interval gap (whisker to p90: fewer calls). Whiskers past the axis
+ * are cut and marked, so one slow outlier cannot squash every bar.
+ */
 export function renderChart(results) {
   const d = derive(results);
-  const rows = ['floor', 'none', ...CONTENDERS];
+  const s = results.settings;
+  const rows = COST_RUNS;
   const labels = {
     floor: 'raw-API floor',
     none: 'empty SDK',
@@ -402,28 +477,33 @@ export function renderChart(results) {
     'prom-client': 'prom-client',
   };
   const series = [
-    { key: 'collect', label: 'reader.collect()  (prom-client: getMetricsAsJSON)', color: '#4e79a7' },
-    { key: 'scrape', label: 'collect + Prometheus text  (prom-client: register.metrics)', color: '#f28e2b' },
-  ];
-  const left = 170;
-  const width = 760;
-  const plot = width - left - 30;
-  const rowHeight = 44;
-  const top = 56;
+    { source: d.cost, key: 'collect', whisker: 'p99', label: `collect, ${seconds(s.gapMillis)} gap`, color: '#4e79a7' },
+    { source: d.cost, key: 'scrape', whisker: 'p99', label: `collect + text, ${seconds(s.gapMillis)} gap`, color: '#f28e2b' },
+    { source: d.longGap, key: 'collect', whisker: 'p90', label: `collect, ${seconds(s.longGapMillis)} gap`, color: '#a0cbe8' },
+    { source: d.longGap, key: 'scrape', whisker: 'p90', label: `collect + text, ${seconds(s.longGapMillis)} gap`, color: '#ffbe7d' },
+  ].filter((se) => rows.every((name) => se.source[name]));
+  const left = 150;
+  const width = 820;
+  const plot = width - left - 60;
+  const barHeight = 11;
+  const rowHeight = series.length * (barHeight + 2) + 14;
+  const top = 62;
   const height = top + rows.length * rowHeight + 50;
-  const maxValue = Math.max(...rows.flatMap((name) => series.map((se) => d.cost[name][se.key].p99)));
+  const medians = rows.flatMap((name) => series.map((se) => se.source[name][se.key].median));
+  const maxValue = Math.max(...medians) * 1.6;
   const step = niceStep(maxValue / 6);
   const axisMax = Math.ceil(maxValue / step) * step;
-  const scale = (value) => left + (value / axisMax) * plot;
+  const scale = (value) => left + (Math.min(value, axisMax) / axisMax) * plot;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${left}" y="18" font-size="14" font-weight="bold">Cost per collection, µs (bar: median, whisker: p99; ${results.settings.gapMillis} ms idle before each call)</text>`,
+    `<text x="${left}" y="18" font-size="14" font-weight="bold">Cost per collection, µs (bar: median; whisker: p99 after ${seconds(s.gapMillis)}, p90 after ${seconds(s.longGapMillis)} idle)</text>`,
   ];
   series.forEach((se, i) => {
-    const lx = left + i * 290;
-    parts.push(`<rect x="${lx}" y="30" width="12" height="12" fill="${se.color}"/>`);
-    parts.push(`<text x="${lx + 16}" y="40" font-size="11">${escapeXml(se.label)}</text>`);
+    const lx = left + (i % 2) * 300;
+    const ly = 30 + Math.floor(i / 2) * 15;
+    parts.push(`<rect x="${lx}" y="${ly}" width="12" height="11" fill="${se.color}"/>`);
+    parts.push(`<text x="${lx + 16}" y="${ly + 10}" font-size="11">${escapeXml(se.label)}${se.key === 'scrape' ? ' (prom-client: register.metrics)' : se.source === d.cost ? ' (prom-client: getMetricsAsJSON)' : ''}</text>`);
   });
   for (let tick = 0; tick <= axisMax + 1e-9; tick += step) {
     const tx = scale(tick);
@@ -432,18 +512,21 @@ export function renderChart(results) {
   }
   rows.forEach((name, r) => {
     const y = top + r * rowHeight;
-    parts.push(`<text x="${left - 8}" y="${y + 24}" text-anchor="end">${escapeXml(labels[name])}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + rowHeight / 2 + 2}" text-anchor="end">${escapeXml(labels[name])}</text>`);
     series.forEach((se, i) => {
-      const st = d.cost[name][se.key];
-      const by = y + 6 + i * 16;
-      parts.push(`<rect x="${left}" y="${by}" width="${(scale(st.median) - left).toFixed(1)}" height="13" fill="${se.color}"/>`);
-      parts.push(`<line x1="${scale(st.median).toFixed(1)}" y1="${by + 6.5}" x2="${scale(st.p99).toFixed(1)}" y2="${by + 6.5}" stroke="#333"/>`);
-      parts.push(`<line x1="${scale(st.p99).toFixed(1)}" y1="${by + 2}" x2="${scale(st.p99).toFixed(1)}" y2="${by + 11}" stroke="#333"/>`);
-      parts.push(`<text x="${(scale(st.p99) + 4).toFixed(1)}" y="${by + 10.5}" font-size="10" fill="#333">${Math.round(st.median)}</text>`);
+      const st = se.source[name][se.key];
+      const by = y + 6 + i * (barHeight + 2);
+      const end = scale(st[se.whisker]);
+      const cut = st[se.whisker] > axisMax;
+      parts.push(`<rect x="${left}" y="${by}" width="${(scale(st.median) - left).toFixed(1)}" height="${barHeight}" fill="${se.color}"/>`);
+      parts.push(`<line x1="${scale(st.median).toFixed(1)}" y1="${by + barHeight / 2}" x2="${end.toFixed(1)}" y2="${by + barHeight / 2}" stroke="#333"${cut ? ' stroke-dasharray="3,2"' : ''}/>`);
+      parts.push(`<line x1="${end.toFixed(1)}" y1="${by + 1}" x2="${end.toFixed(1)}" y2="${by + barHeight - 1}" stroke="#333"/>`);
+      const note = cut ? `${Math.round(st.median)} (${se.whisker} ${Math.round(st[se.whisker])})` : `${Math.round(st.median)}`;
+      parts.push(`<text x="${(end + 4).toFixed(1)}" y="${by + barHeight - 1.5}" font-size="10" fill="#333">${note}</text>`);
     });
   });
   parts.push(
-    `<text x="${left}" y="${height - 10}" font-size="10" fill="#555">${escapeXml(`${results.machine.cpu}, ${results.machine.nproc} cores, Node ${results.machine.node}; ${results.date.slice(0, 10)}; pnpm bench`)}</text>`,
+    `<text x="${left}" y="${height - 10}" font-size="10" fill="#555">${escapeXml(`${results.machine.cpu}, ${results.machine.nproc} cores (shared), Node ${results.machine.node}; ${results.date.slice(0, 10)}; ${results.command}`)}</text>`,
   );
   parts.push('</svg>');
   return parts.join('\n') + '\n';

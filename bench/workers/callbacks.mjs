@@ -1,7 +1,7 @@
 // Where a collection's time goes: the contender's own batch callbacks (timed
 // by wrapping Meter.addBatchObservableCallback / addCallback) versus the
-// SDK's work around them (storage, attributes, aggregation). Same idle gap
-// as cost.mjs. The result is per callback, named by its first instrument.
+// SDK's work around them (storage, attributes, aggregation). Same short idle
+// gap as cost.mjs. The result is per callback, named by its first instrument.
 // argv: contender samples warmup gapMillis
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -15,16 +15,33 @@ const warmup = Number(warmupArg);
 const timings = new Map();
 let recording = false;
 
+// Times the synchronous run of a callback: the SDK calls every callback of a
+// collection in one pass and awaits them together, so a promise's settling
+// time would include the callbacks that ran after it. The peers' async
+// callbacks do all their work before their first (and only) return.
 function timed(label, callback) {
   timings.set(label, []);
   return function (...args) {
     const start = process.hrtime.bigint();
-    const value = callback.apply(this, args);
-    const finish = () => recording && timings.get(label).push(Number(process.hrtime.bigint() - start) / 1e3);
-    if (value && typeof value.then === 'function') return value.finally(finish);
-    finish();
-    return value;
+    try {
+      return callback.apply(this, args);
+    } finally {
+      if (recording) timings.get(label).push(Number(process.hrtime.bigint() - start) / 1e3);
+    }
   };
+}
+
+/** Wraps an instrument's own addCallback/removeCallback (single-instrument callbacks). */
+function timedInstrument(instrument) {
+  const add = instrument.addCallback.bind(instrument);
+  const remove = instrument.removeCallback.bind(instrument);
+  const label = `${instrument._descriptor?.name ?? instrument._name ?? 'instrument'} (+0)`;
+  instrument.addCallback = (callback) => {
+    if (!wrapped.has(callback)) wrapped.set(callback, timed(label, callback));
+    return add(wrapped.get(callback));
+  };
+  instrument.removeCallback = (callback) => remove(wrapped.get(callback) ?? callback);
+  return instrument;
 }
 
 const reader = new PrometheusExporter({ preventServerStart: true });
@@ -43,6 +60,9 @@ const provider = {
             }
             return target[property](wrapped.get(callback), observables);
           };
+        }
+        if (typeof property === 'string' && property.startsWith('createObservable')) {
+          return (...args) => timedInstrument(target[property](...args));
         }
         const value = Reflect.get(target, property, target);
         return typeof value === 'function' ? value.bind(target) : value;

@@ -1,57 +1,87 @@
-// Cost per collection. Before every timed call the loop sleeps `gapMillis`,
-// as a real scrape or export interval leaves the process idle between
-// collections (caches cool, the event-loop sampler ticks): back-to-back calls
-// would flatter everyone.
-// argv: contender samples warmup gapMillis
+// Cost per collection. Every timed call comes after an idle gap, as a real
+// scrape or export interval leaves the process idle between collections
+// (caches cool, samplers tick, the peers' delay histograms fill up):
+// back-to-back calls would flatter everyone.
+//
+//   mode gap:   this process sleeps `gapMillis` before each call by itself
+//               (short gaps, many samples);
+//   mode turns: the parent hands out turns over IPC, round-robin over many
+//               idle processes, so each one sees a scrape-interval gap while
+//               only one of them works at a time (long gaps, few samples).
+//
+// Calls alternate between collect and collect + Prometheus text, so each has
+// the full gap before it. In the floor process a third kind of turn times
+// each runtime API on its own, and the peers' event-loop histogram read.
+// argv: contender mode samples warmup gapMillis
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { countSamples, RAW_APIS, setup } from '../lib/contenders.mjs';
+import { countSamples, peerReads, RAW_APIS, setup } from '../lib/contenders.mjs';
 import { reply } from '../lib/child.mjs';
 
-const [name, samplesArg, warmupArg, gapArg] = process.argv.slice(2);
+const [name, mode, samplesArg, warmupArg, gapArg] = process.argv.slice(2);
 const samples = Number(samplesArg);
 const warmup = Number(warmupArg);
 const gapMillis = Number(gapArg);
 const contender = await setup(name);
-await sleep(200); // let samplers take a few samples and a GC or two happen
+const singles = name === 'floor' ? { ...RAW_APIS, ...peerReads() } : undefined;
+const KINDS = singles ? ['collect', 'scrape', 'apis'] : ['collect', 'scrape'];
 
+const micros = (start) => Number(process.hrtime.bigint() - start) / 1e3;
 const collectMicros = [];
 const scrapeMicros = [];
-const apiMicros = Object.fromEntries(Object.keys(RAW_APIS).map((api) => [api, []]));
-for (let i = 0; i < warmup + samples; i++) {
-  await sleep(gapMillis);
-  let start = process.hrtime.bigint();
-  await contender.collect();
-  const collect = Number(process.hrtime.bigint() - start) / 1e3;
-  await sleep(gapMillis);
-  start = process.hrtime.bigint();
-  await contender.scrape();
-  const scrape = Number(process.hrtime.bigint() - start) / 1e3;
-  if (name === 'floor') {
-    await sleep(gapMillis);
-    for (const [api, read] of Object.entries(RAW_APIS)) {
-      const t = process.hrtime.bigint();
+const apiMicros = singles ? Object.fromEntries(Object.keys(singles).map((api) => [api, []])) : undefined;
+
+/** Call number `turn` (counting from 0 over all kinds); warm-up calls are not kept. */
+async function call(turn) {
+  const kind = KINDS[turn % KINDS.length];
+  const keep = Math.floor(turn / KINDS.length) >= warmup;
+  if (kind === 'apis') {
+    for (const [api, read] of Object.entries(singles)) {
+      const start = process.hrtime.bigint();
       read();
-      if (i >= warmup) apiMicros[api].push(Number(process.hrtime.bigint() - t) / 1e3);
+      if (keep) apiMicros[api].push(micros(start));
     }
+    return;
   }
-  if (i >= warmup) {
-    collectMicros.push(collect);
-    scrapeMicros.push(scrape);
-  }
+  const start = process.hrtime.bigint();
+  await (kind === 'collect' ? contender.collect() : contender.scrape());
+  if (keep) (kind === 'collect' ? collectMicros : scrapeMicros).push(micros(start));
 }
 
-const exposition = await contender.scrape();
-const otlp = contender.otlp ? await contender.otlp() : undefined;
-reply({
-  name,
-  gapMillis,
-  collectMicros,
-  scrapeMicros,
-  apiMicros: name === 'floor' ? apiMicros : undefined,
-  points: await contender.points(),
-  samples: typeof exposition === 'string' ? countSamples(exposition) : 0,
-  expositionBytes: typeof exposition === 'string' ? Buffer.byteLength(exposition) : 0,
-  otlpBytes: otlp?.length,
-  otlpGzipBytes: otlp ? gzipSync(otlp).length : undefined,
-});
+async function summary() {
+  const exposition = await contender.scrape();
+  const otlp = contender.otlp ? await contender.otlp() : undefined;
+  return {
+    name,
+    mode,
+    gapMillis,
+    collectMicros,
+    scrapeMicros,
+    apiMicros,
+    points: await contender.points(),
+    samples: typeof exposition === 'string' ? countSamples(exposition) : 0,
+    expositionBytes: typeof exposition === 'string' ? Buffer.byteLength(exposition) : 0,
+    otlpBytes: otlp?.length,
+    otlpGzipBytes: otlp ? gzipSync(otlp).length : undefined,
+  };
+}
+
+await sleep(200); // let samplers take a few samples and a GC or two happen
+if (mode === 'turns') {
+  let turn = 0;
+  process.on('message', async (message) => {
+    if (message.type === 'turn') {
+      await call(turn++);
+      process.send({ type: 'done' });
+    } else if (message.type === 'stop') {
+      reply(await summary());
+    }
+  });
+  process.send({ type: 'ready' });
+} else {
+  for (let turn = 0; turn < (warmup + samples) * KINDS.length; turn++) {
+    await sleep(gapMillis);
+    await call(turn);
+  }
+  reply(await summary());
+}

@@ -1,8 +1,8 @@
 // Heap retained by a contender: used heap after forced GC, before it is set
 // up (every module already imported), after `first` collections and after
-// `second`. Each collection is a collect + Prometheus serialisation; every
-// 100 the loop yields to timers so samplers and observers run as in a real
-// process. Run with --expose-gc.
+// `second`. Each collection is a reader.collect() (prom-client:
+// getMetricsAsJSON()); every 100 the loop yields to timers so samplers and
+// observers run as in a real process. Run with --expose-gc.
 // argv: contender first second
 import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +35,7 @@ const before = await usedAfterGc();
 const contender = await setup(name);
 const readings = {};
 for (let i = 1; i <= second; i++) {
-  await contender.scrape();
+  await contender.collect();
   if (i % 100 === 0) await sleep(1);
   if (i === first || i === second) readings[i] = await usedAfterGc();
 }
