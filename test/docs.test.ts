@@ -184,6 +184,14 @@ describe('against real output', () => {
     expect(OTLP_NAMES.has('nodejs.eventloop.lag')).toBe(false);
   });
 
+  test('docs/fleet.md: Prometheus series per process is close to a real scrape (within 30%: GC kinds seen and heap spaces vary)', () => {
+    const fleet = read(join(DOCS, 'fleet.md'));
+    const row = tableAfter(fleet, '## Per process, measured').find((cells) => cells[0].startsWith('Prometheus series'))!;
+    const documented = Number(row[1].split(' ')[0].replace(/,/g, ''));
+    const series = scrape.text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('target_info')).length;
+    expect({ series, near: Math.abs(series - documented) <= 0.3 * documented }).toEqual({ series, near: true });
+  });
+
   describe('docs/migrate.md', () => {
     const migrate = read(join(DOCS, 'migrate.md'));
     const promRows = tableAfter(migrate, '## From prom-client');
