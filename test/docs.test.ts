@@ -93,6 +93,16 @@ describe('links', () => {
     expect(broken).toEqual([]);
   });
 
+  test('every docs/*.md page the collector configs and rules point to exists', () => {
+    const configDir = join(ROOT, 'collector-config');
+    const files = (readdirSync(configDir, { recursive: true }) as string[]).filter((file) => /\.(ya?ml|json)$/.test(file));
+    const cited = files.flatMap((file) =>
+      [...read(join(configDir, file)).matchAll(/docs\/[\w-]+\.md/g)].map((match) => ({ file, page: match[0] })),
+    );
+    expect(cited.length).toBeGreaterThan(3);
+    expect(cited.filter(({ page }) => !existsSync(join(ROOT, page)))).toEqual([]);
+  });
+
   test('the docs index lists every page in docs/', () => {
     const index = read(join(DOCS, 'README.md'));
     const listed = new Set([...index.matchAll(/\]\(([\w-]+\.md)\)/g)].map((match) => match[1]));
