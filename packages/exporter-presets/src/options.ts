@@ -164,3 +164,10 @@ export const OTLP_FIELDS = [
   'defaultHistogramAggregation',
 ] as const;
 export const PROMETHEUS_FIELDS = ['host', 'port', 'metricsPath', 'scrapeTimeoutMillis', 'withUnitSuffixes'] as const;
+export const RUNTIME_VIEWS_FIELDS = [
+  'gcDurationBucketsSeconds',
+  'eventLoopDelayBucketsSeconds',
+  'exponentialHistograms',
+  'exponentialMaxBuckets',
+  'naming',
+] as const;

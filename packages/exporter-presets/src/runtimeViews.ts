@@ -1,20 +1,12 @@
 import { METRICS, type MetricId } from '@nodevitals/instrumentation';
 import { AggregationType, type AggregationOption, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { checkOptionsObject, optionalBoolean, optionalBuckets, optionalChoice, optionalInteger } from './internal/validate.js';
-import { DEFAULT_OPTIONS, METRIC_NAMINGS, type RuntimeViewsOptions } from './options.js';
+import { DEFAULT_OPTIONS, METRIC_NAMINGS, RUNTIME_VIEWS_FIELDS, type RuntimeViewsOptions } from './options.js';
 import { PROM_CLIENT_GC_BUCKETS_SECONDS, PROM_CLIENT_NAMES } from './promClientNames.js';
 
 // The meter @nodevitals/instrumentation creates its instruments on: views are
 // scoped to it so an application metric of the same name is left alone.
 const RUNTIME_METER_NAME = '@nodevitals/instrumentation';
-
-const FIELDS = [
-  'gcDurationBucketsSeconds',
-  'eventLoopDelayBucketsSeconds',
-  'exponentialHistograms',
-  'exponentialMaxBuckets',
-  'naming',
-] as const;
 
 /**
  * Views for `new MeterProvider({ views })` or `new NodeSDK({ views })` that fit
@@ -25,7 +17,7 @@ const FIELDS = [
  * export it twice.
  */
 export function runtimeViews(options?: RuntimeViewsOptions): ViewOptions[] {
-  const checked = checkOptionsObject(options, FIELDS);
+  const checked = checkOptionsObject(options, RUNTIME_VIEWS_FIELDS);
   const gcBuckets = optionalBuckets('gcDurationBucketsSeconds', checked.gcDurationBucketsSeconds);
   const delayBuckets = optionalBuckets('eventLoopDelayBucketsSeconds', checked.eventLoopDelayBucketsSeconds);
   const exponential = optionalBoolean('exponentialHistograms', checked.exponentialHistograms) ?? DEFAULT_OPTIONS.exponentialHistograms;
