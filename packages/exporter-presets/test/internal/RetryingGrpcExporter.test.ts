@@ -211,4 +211,31 @@ describe('sustained outage', () => {
     expect(report.growthBytes).toBeLessThan(2 * 1024 * 1024);
     expect(report.handlesAfter - report.handlesBefore).toBeLessThanOrEqual(2);
   }, 100_000);
+
+  it('keeps the heap flat against a receiver that accepts calls and never answers', async () => {
+    const receiver = await new GrpcReceiver().start();
+    receiver.defaultAnswer = 'black-hole';
+    try {
+      const result = await runNode(
+        [join(FIXTURES, 'outageHeap.ts')],
+        // Each export abandoned after 40 ms, each call cut by its 100 ms deadline: a few always in flight.
+        { OTLP_PORT: String(receiver.port), EXPORTS: '500', EXPORT_TIMEOUT: '40', OTLP_TIMEOUT: '100' },
+        ['--expose-gc', '-r', require.resolve('../../../../scripts/ts-register.cjs')],
+        90_000,
+      );
+      expect(result.stderr).not.toContain('UNHANDLED');
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout.trim().split('\n').pop()!);
+      expect(report.exports).toBe(500);
+      // Every export reached the receiver and was left hanging there.
+      expect(receiver.calls.length).toBeGreaterThanOrEqual(500);
+      expect(receiver.received).toHaveLength(0);
+      // 300 abandoned calls after warm-up: a retained request (its whole ResourceMetrics) per call would
+      // add several MB; what remains is V8's compiled code (checked with heap snapshots).
+      expect(report.growthBytes).toBeLessThan(2 * 1024 * 1024);
+      expect(report.handlesAfter - report.handlesBefore).toBeLessThanOrEqual(2);
+    } finally {
+      receiver.stop();
+    }
+  }, 100_000);
 });
