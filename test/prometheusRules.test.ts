@@ -7,13 +7,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopAll } from './helpers/children';
+import { assertPackagesBuilt, freePort, runExample, stopAll, type Child } from './helpers/children';
 import { PROMETHEUS_DIR, RULE_FILES } from './helpers/paths';
 import { promtool } from './helpers/promtool';
 import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { readYaml, toYaml } from './helpers/yaml';
+import { PrometheusWithRules } from './tools/prometheusWithRules';
 import { ALERT_CASES } from './tools/ruleCases';
 import { buildRuleTests, RULE_TEST_FILE } from './tools/ruleTests';
 
@@ -154,5 +155,67 @@ describe('rules against a real scrape of the Prometheus preset', () => {
     for (const label of ['v8js_gc_type', 'v8js_resource_type', 'cpu_mode']) {
       expect(scrape.text).toContain(`${label}="`);
     }
+  });
+});
+
+describe('rules in a real Prometheus scraping the preset', () => {
+  const prometheus = new PrometheusWithRules();
+  let app: Child;
+
+  beforeAll(async () => {
+    assertPackagesBuilt();
+    const port = await freePort();
+    app = runExample('prometheus-scrape', 'src/main.ts', {
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+    });
+    await app.waitFor(/runtime metrics at/, 15_000);
+    await prometheus.start([`127.0.0.1:${port}`]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await prometheus.stop();
+    await app?.stop();
+  });
+
+  test('every recording rule yields a plausible value from real data, and every rule evaluates without error', async () => {
+    const { recording } = loadRules();
+    // Plausible ranges: a ratio within 0..1, durations and counts positive and finite.
+    const expected: Record<string, (value: number) => boolean> = {
+      'instance:nodevitals_gc_time_share:rate5m': (value) => value >= 0 && value < 1,
+      'instance:nodevitals_gc_pause_seconds:p99_rate5m': (value) => value > 0 && value <= 1,
+      'job:nodevitals_eventloop_delay_seconds:p99_rate5m': (value) => value > 0 && value < 5,
+      'instance:nodevitals_heap_used:ratio': (value) => value > 0 && value < 1,
+      'instance:nodevitals_resources_active:sum': (value) => value >= 1,
+      'instance:nodevitals_resources_active:min30m': (value) => value >= 1,
+      'instance:nodevitals_resident_memory_bytes:min30m': (value) => value > 10e6,
+      'instance:nodevitals_file_descriptors:ratio': (value) => value > 0 && value < 1,
+      'instance:nodevitals_cpu_cores:rate5m': (value) => value >= 0 && value < 64,
+    };
+    expect(recording.map((rule) => rule.record).sort()).toEqual(Object.keys(expected).sort());
+    const values: Record<string, number> = {};
+    await prometheus.poll(
+      async () => {
+        for (const record of Object.keys(expected)) {
+          const [sample] = await prometheus.query(record);
+          values[record] = sample ? Number(sample.value[1]) : Number.NaN;
+        }
+        return Object.entries(expected).every(([record, plausible]) => plausible(values[record]));
+      },
+      60_000,
+      'every recording rule to hold a plausible value',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nlast values: ${JSON.stringify(values)}`);
+    });
+    const unhealthy = (await prometheus.rules()).filter((rule) => rule.health !== 'ok');
+    expect(unhealthy).toEqual([]);
+  }, 90_000);
+
+  test('on real data every alert rule evaluates, and the restart alert (for: 0m) stays quiet for a process that has not restarted', async () => {
+    const alerting = (await prometheus.rules()).filter((rule) => rule.type === 'alerting');
+    expect(alerting.length).toBe(loadRules().alerts.length);
+    expect(alerting.filter((rule) => rule.health !== 'ok')).toEqual([]);
+    // The other alerts need minutes of `for:`; a restart alert would fire at once if uptime were misread.
+    expect(alerting.filter((rule) => rule.name === 'NodejsProcessRestarted').map((rule) => rule.state)).toEqual(['inactive', 'inactive']);
   });
 });
