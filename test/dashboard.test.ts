@@ -2,8 +2,10 @@
  * collector-config/grafana/nodevitals-runtime.json: every PromQL expression
  * (panel targets and variable queries) parses in promtool, every metric it
  * reads is in a real scrape of the Prometheus preset (recording rules
- * followed to the raw series), every label a legend prints exists, and each
- * metric family has its row.
+ * followed to the raw series), every label a legend prints exists, each
+ * metric family has its row, the JSON imports cleanly (datasource variable,
+ * no overlapping panels), and every query returns series in a real
+ * Prometheus that scrapes the preset with the rules loaded.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

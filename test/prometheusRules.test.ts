@@ -1,8 +1,10 @@
 /**
  * collector-config/prometheus: the scrape config and rule files pass promtool,
  * every alert is proven by `promtool test rules` to fire when it should and
- * stay quiet when it should (restart and absent data included), and every
- * metric the rules read exists in a real scrape of the Prometheus preset.
+ * stay quiet when it should (restart and absent data included), every
+ * metric the rules read exists in a real scrape of the Prometheus preset, and
+ * in a real Prometheus scraping the preset every rule evaluates and every
+ * recording rule yields a plausible value.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
