@@ -2,8 +2,9 @@
  * docs/*.md and the README say only true things that can be checked: links
  * resolve, metric names exist (in the catalog, a real scrape of the preset, or
  * the rules files), every OTEL_* variable mentioned is one the code reads, the
- * alert tables are the rules files', and the migration tables name the peers'
- * real metrics and nodevitals' real counterparts.
+ * alert tables are the rules files', the migration tables name the peers'
+ * real metrics and nodevitals' real counterparts, the fleet figures match a
+ * fresh measurement, and the log lines troubleshooting quotes are the code's.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -143,6 +144,30 @@ describe('OTEL_* variables', () => {
       }
     }
     expect([...new Set(unknown)]).toEqual([]);
+  });
+});
+
+describe('docs/troubleshooting.md', () => {
+  const sources = readdirSync(join(ROOT, 'packages'))
+    .map((name) => join(ROOT, 'packages', name, 'src'))
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) => (readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts')).map((file) => read(join(dir, file))))
+    .join('\n');
+  /** A quoted log line as a pattern over source text: each word is itself or a `${...}` placeholder; `...` ends a prefix. */
+  const patternOf = (message: string): RegExp =>
+    new RegExp(
+      message
+        .replace(/\s*\.\.\.$/, '')
+        .split(/(\w+)/)
+        .map((part, index) => (index % 2 === 1 ? `(?:${part}|\\$\\{[^}]*\\})` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join(''),
+    );
+
+  test('every log line it quotes is one the code writes', () => {
+    const quoted = codeSpans(read(join(DOCS, 'troubleshooting.md'))).filter((span) => span.split(' ').length >= 4);
+    expect(quoted.length).toBeGreaterThanOrEqual(3);
+    expect(quoted.filter((message) => !patternOf(message).test(sources))).toEqual([]);
+    expect(patternOf('OTLP export failed (attempt 2, gRPC code 14); retrying at once').test(sources)).toBe(false);
   });
 });
 
