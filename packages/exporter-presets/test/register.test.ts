@@ -164,6 +164,26 @@ describe('register configured by the environment', () => {
     expect(receiver.latest().resource['service.name']).toBe('typo');
   }, 30_000);
 
+  it('starts once when preloaded both ways (--require and --import of the same package)', async () => {
+    const app = startNode(
+      [join(FIXTURES, 'register', 'app.mjs')],
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_METRIC_EXPORT_INTERVAL: '600000',
+        APP_MODE: 'exit',
+        APP_RUN_MILLIS: '300',
+      },
+      ['--require', '@nodevitals/exporter-presets/register', '--import', '@nodevitals/exporter-presets/register'],
+      30_000,
+      USER_PROJECT,
+    );
+    const result = await app.exited;
+    expect(result.code).toBe(3);
+    // One MeterProvider, so one last export, not one per module format.
+    expect(receiver.received).toHaveLength(1);
+    expect(result.stderr).toBe('');
+  }, 30_000);
+
   it('bounds the last export when the Collector never answers, on SIGTERM and at normal exit', async () => {
     receiver.defaultAnswer = 'black-hole';
     // Budgets far longer than anyone would wait for a process to end.

@@ -17,6 +17,12 @@ export const FINAL_FLUSH_TIMEOUT_MILLIS = 10_000;
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+// The CommonJS and ES module builds are separate module instances: preloaded
+// both ways (say `--require` in NODE_OPTIONS and `--import` on the command
+// line), the second must not start a second set of readers and exporters.
+const STARTED = Symbol.for('@nodevitals/exporter-presets/register');
+const processWide = globalThis as Record<symbol, ZeroCodeHandle | null | undefined>;
+
 export interface ZeroCodeHandle {
   readonly meterProvider: MeterProvider;
   /** Final export, then runtime metrics stopped. Safe to call twice. */
@@ -34,6 +40,8 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
   try {
     // Workers inherit --import/--require; one set of readers (and one port) per process.
     if (!isMainThread) return undefined;
+    if (STARTED in processWide) return processWide[STARTED] ?? undefined;
+    processWide[STARTED] = null;
     installDiagLogger();
     if (sdkDisabled()) {
       diag.debug('OTEL_SDK_DISABLED=true: runtime metrics not started');
@@ -45,6 +53,7 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const runtime = startRuntimeMetrics({ meterProvider });
     const handle = createHandle(meterProvider, runtime);
     installExitHooks(handle);
+    processWide[STARTED] = handle;
     return handle;
   } catch (error) {
     diag.error('@nodevitals/exporter-presets/register: runtime metrics not started', error);
