@@ -6,6 +6,7 @@
 //   pnpm bench          full run; writes docs/benchmarks.md and docs/benchmarks-collect.svg
 //   pnpm bench:quick    small sample sizes (CI); prints the tables, writes bench/results/quick.json only
 //   node bench/run.mjs --report-only   re-renders the docs from bench/results/full.json, measuring nothing
+//   --note "..."                        a sentence about the run's conditions, printed in the doc
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './lib/build.mjs';
@@ -14,6 +15,7 @@ import { CONTENDERS, FAMILIES } from './lib/contenders.mjs';
 import { commit, machine, versions } from './lib/machine.mjs';
 import { renderChart, renderMarkdown, renderTables } from './lib/report.mjs';
 import { parseTraceGc } from './lib/traceGc.mjs';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const QUICK = process.argv.includes('--quick');
@@ -94,7 +96,12 @@ const results = {
   machine: machine(),
   versions: versions(),
   settings: SETTINGS,
+  // --note "..." adds a sentence about the conditions of the run to the doc.
+  note: process.argv.includes('--note') ? process.argv[process.argv.indexOf('--note') + 1] : undefined,
+  load: [loadavg()[0]],
 };
+// The load average says whether other work shared the machine during the run.
+const loadTimer = setInterval(() => results.load.push(loadavg()[0]), 15_000).unref();
 
 // 1, 2, 7: size and cost per collection after a short gap, raw floor,
 // per-family breakdown, OTLP bytes.
@@ -172,6 +179,8 @@ for (const name of CONTENDERS) {
   results.gc[name] = { ...data, trace: parseTraceGc(stdout) };
 }
 
+clearInterval(loadTimer);
+results.load.push(loadavg()[0]);
 results.durationSeconds = Math.round((Date.now() - started) / 1000);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL(`./results/${results.mode}.json`, import.meta.url), JSON.stringify(results, null, 1) + '\n');

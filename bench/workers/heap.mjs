@@ -4,7 +4,7 @@
 // getMetricsAsJSON()); every 100 the loop yields to timers so samplers and
 // observers run as in a real process. Run with --expose-gc.
 // argv: contender first second
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setup } from '../lib/contenders.mjs';
 import { SNAPSHOT_ENTRY } from '../lib/build.mjs';
@@ -19,7 +19,12 @@ async function usedAfterGc() {
     globalThis.gc();
     await sleep(10);
   }
-  return getHeapStatistics().used_heap_size;
+  // Compiled code (JIT and baseline) has a space of its own; bytecode and
+  // feedback live in old space with the data, so "code" is a lower bound.
+  const code = getHeapSpaceStatistics()
+    .filter((space) => space.space_name.startsWith('code'))
+    .reduce((sum, space) => sum + space.space_used_size, 0);
+  return { used: getHeapStatistics().used_heap_size, code };
 }
 
 // Import everything setup() will need, so that code is in the baseline.
@@ -43,8 +48,10 @@ reply({
   name,
   first,
   second,
-  before,
-  retainedFirst: readings[first] - before,
-  retainedSecond: readings[second] - before,
-  growth: readings[second] - readings[first],
+  before: before.used,
+  retainedFirst: readings[first].used - before.used,
+  retainedSecond: readings[second].used - before.used,
+  growth: readings[second].used - readings[first].used,
+  codeFirst: readings[first].code - before.code,
+  codeSecond: readings[second].code - before.code,
 });
