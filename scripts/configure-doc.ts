@@ -1,0 +1,442 @@
+// Renders docs/configure.md: every option of both packages and every OTEL_*
+// variable they read. `node scripts/gen-configure-doc.cjs` writes it; the
+// exporter-presets test suite fails when the file is stale, when a field or a
+// variable of the code is missing from it, or when it names one the code does
+// not read. Defaults come from the code's DEFAULT_OPTIONS objects.
+import { DEFAULT_OPTIONS as RUNTIME, SLOTS_PER_WINDOW } from '../packages/instrumentation/src/options';
+import {
+  COMPRESSIONS,
+  DEFAULT_OPTIONS as PRESETS,
+  EXPORTER_NAMES,
+  HISTOGRAM_AGGREGATIONS,
+  MAX_MILLIS,
+  METRIC_NAMINGS,
+  OTLP_PROTOCOLS,
+  TEMPORALITY_PREFERENCES,
+} from '../packages/exporter-presets/src/options';
+
+/** One option field as the page documents it. */
+export interface OptionDoc {
+  readonly field: string;
+  readonly type: string;
+  readonly defaultValue: string;
+  /** Valid values; `range` is checked against the code by the test. */
+  readonly valid: string;
+  readonly range?: readonly [number, number];
+  /** Valid values of the variables, when they differ from the option's. */
+  readonly variableValid?: string;
+  /** Variables that set it when the option is absent, most specific first. */
+  readonly variables?: readonly string[];
+  readonly what: string;
+}
+
+export interface VariableDoc {
+  readonly variable: string;
+  readonly readBy: string;
+  readonly valid: string;
+  readonly defaultValue: string;
+  readonly option: string;
+}
+
+const literal = (value: unknown): string =>
+  typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? `[${value.map(literal).join(', ')}]` : JSON.stringify(value);
+const code = (value: unknown): string => `\`${literal(value)}\``;
+/** A variable's value is written bare: `grpc`, not `'grpc'`. */
+const bare = (text: string): string => text.replace(/`'([^'`]*)'`/g, '`$1`');
+const seconds = (list: readonly number[]): string => `\`[${list.join(', ')}]\``;
+const both = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_METRICS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`];
+const choices = (list: readonly string[]): string => list.map((item) => `\`'${item}'\``).join(', ');
+const millis = `integer, 1 to ${MAX_MILLIS} (one day)`;
+
+const family = (field: string, what: string): OptionDoc => ({
+  field,
+  type: 'boolean',
+  defaultValue: code(RUNTIME[field as keyof typeof RUNTIME]),
+  valid: '`true`, `false`',
+  what,
+});
+
+/** `startRuntimeMetrics(options)` and `new NodeRuntimeInstrumentation(config)`. */
+export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
+  family('heap', 'Heap family: per-space and whole-heap memory, off-heap memory, contexts.'),
+  family('gc', 'GC family: `v8js.gc.duration` by kind.'),
+  family('eventLoop', 'Event-loop family: delay gauges and histogram, utilization, time.'),
+  family('resources', 'Active-resources family: `v8js.resource.active` by type.'),
+  family('process', 'Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults.'),
+  {
+    field: 'eventLoopResolutionMillis',
+    type: 'number (ms)',
+    defaultValue: code(RUNTIME.eventLoopResolutionMillis),
+    valid: 'integer, 1 to 1000',
+    range: [1, 1000],
+    what: 'How often the event-loop sampler wakes. Lower catches shorter stalls and costs more wake-ups; the reported delay never includes it.',
+  },
+  {
+    field: 'eventLoopWindowMillis',
+    type: 'number (ms)',
+    defaultValue: code(RUNTIME.eventLoopWindowMillis),
+    valid: `integer, 1000 to 3600000, and at least ${SLOTS_PER_WINDOW} × \`eventLoopResolutionMillis\``,
+    range: [1000, 3_600_000],
+    what: 'The sliding window the delay gauges and utilization describe.',
+  },
+  {
+    field: 'gcDurationBucketsSeconds',
+    type: 'number[] (s)',
+    defaultValue: seconds(RUNTIME.gcDurationBucketsSeconds),
+    valid: 'at least one, finite, > 0, strictly increasing',
+    what: 'Bucket boundaries of `v8js.gc.duration`.',
+  },
+  {
+    field: 'eventLoopDelayBucketsSeconds',
+    type: 'number[] (s)',
+    defaultValue: seconds(RUNTIME.eventLoopDelayBucketsSeconds),
+    valid: 'at least one, finite, > 0, strictly increasing',
+    what: 'Bucket boundaries of `nodejs.eventloop.delay.distribution`.',
+  },
+  {
+    field: 'meterProvider',
+    type: 'MeterProvider',
+    defaultValue: 'the global one',
+    valid: 'any `@opentelemetry/api` MeterProvider',
+    what: '`startRuntimeMetrics()` only: where the metrics go. `NodeRuntimeInstrumentation` gets it from NodeSDK.',
+  },
+  {
+    field: 'enabled',
+    type: 'boolean',
+    defaultValue: '`true`',
+    valid: '`true`, `false`',
+    what: '`NodeRuntimeInstrumentation` only (from `InstrumentationConfig`): `false` registers it without starting it.',
+  },
+];
+
+/** `createMetricReaders(options)` and the three reader factories. */
+export const READER_OPTIONS: ReadonlyArray<OptionDoc & { readers: string }> = [
+  {
+    field: 'exporters',
+    readers: '`createMetricReaders`',
+    type: `(${EXPORTER_NAMES.map((name) => `'${name}'`).join(' \\| ')})[]`,
+    defaultValue: code([...PRESETS.exporters]),
+    valid: 'those three names; `[]` for no reader; duplicates build one reader',
+    variables: ['OTEL_METRICS_EXPORTER'],
+    what: 'Which readers to build.',
+  },
+  {
+    field: 'exportIntervalMillis',
+    readers: 'OTLP, console',
+    type: 'number (ms)',
+    defaultValue: code(PRESETS.exportIntervalMillis),
+    valid: millis,
+    range: [1, MAX_MILLIS],
+    variables: ['OTEL_METRIC_EXPORT_INTERVAL'],
+    what: 'Time between two exports.',
+  },
+  {
+    field: 'exportTimeoutMillis',
+    readers: 'OTLP, console',
+    type: 'number (ms)',
+    defaultValue: code(PRESETS.exportTimeoutMillis),
+    valid: `${millis}; at most \`exportIntervalMillis\` (an option above it throws, a variable above it is cut to it)`,
+    range: [1, MAX_MILLIS],
+    variables: ['OTEL_METRIC_EXPORT_TIMEOUT'],
+    what: 'How long one collect-and-export may take.',
+  },
+  {
+    field: 'protocol',
+    readers: 'OTLP',
+    type: 'string',
+    defaultValue: code(PRESETS.protocol),
+    valid: choices(OTLP_PROTOCOLS),
+    variables: both('PROTOCOL'),
+    what: 'Wire protocol.',
+  },
+  {
+    field: 'endpoint',
+    readers: 'OTLP',
+    type: 'string',
+    defaultValue: `${code(PRESETS.grpcEndpoint)} (gRPC), ${code(PRESETS.httpEndpoint)} (HTTP)`,
+    valid: 'an `http://` or `https://` URL; gRPC also `host:port`',
+    variables: both('ENDPOINT'),
+    what: 'Where to send. gRPC: `http://` is plaintext, `https://` TLS, no scheme TLS unless `insecure`. HTTP: the full URL; `OTEL_EXPORTER_OTLP_ENDPOINT` is a base URL and gets `/v1/metrics` appended.',
+  },
+  {
+    field: 'headers',
+    readers: 'OTLP',
+    type: 'Record<string, string>',
+    defaultValue: 'none',
+    valid: 'an object of string values',
+    variableValid: '`key=value` pairs separated by commas, values percent-decoded',
+    variables: both('HEADERS'),
+    what: 'Request headers (gRPC metadata). The option replaces the variables, it is not merged with them.',
+  },
+  {
+    field: 'otlpTimeoutMillis',
+    readers: 'OTLP',
+    type: 'number (ms)',
+    defaultValue: code(PRESETS.otlpTimeoutMillis),
+    valid: millis,
+    range: [1, MAX_MILLIS],
+    variables: both('TIMEOUT'),
+    what: 'Budget of one export, retries included; never more than `exportTimeoutMillis`.',
+  },
+  {
+    field: 'compression',
+    readers: 'OTLP',
+    type: 'string',
+    defaultValue: code(PRESETS.compression),
+    valid: choices(COMPRESSIONS),
+    variables: both('COMPRESSION'),
+    what: 'Request compression.',
+  },
+  {
+    field: 'certificateFile',
+    readers: 'OTLP',
+    type: 'string (path)',
+    defaultValue: 'the system CAs',
+    valid: 'a readable PEM file',
+    variables: both('CERTIFICATE'),
+    what: 'CA certificate(s) to trust for TLS.',
+  },
+  {
+    field: 'clientKeyFile',
+    readers: 'OTLP',
+    type: 'string (path)',
+    defaultValue: 'none',
+    valid: 'a readable PEM file',
+    variables: both('CLIENT_KEY'),
+    what: "Client's private key, for mutual TLS.",
+  },
+  {
+    field: 'clientCertificateFile',
+    readers: 'OTLP',
+    type: 'string (path)',
+    defaultValue: 'none',
+    valid: 'a readable PEM file',
+    variables: both('CLIENT_CERTIFICATE'),
+    what: "Client's certificate chain, for mutual TLS.",
+  },
+  {
+    field: 'insecure',
+    readers: 'OTLP (gRPC)',
+    type: 'boolean',
+    defaultValue: code(PRESETS.insecure),
+    valid: '`true`, `false`',
+    variables: both('INSECURE'),
+    what: 'Plaintext for a gRPC endpoint given without scheme.',
+  },
+  {
+    field: 'temporalityPreference',
+    readers: 'OTLP',
+    type: 'string',
+    defaultValue: code(PRESETS.temporalityPreference),
+    valid: choices(TEMPORALITY_PREFERENCES),
+    variables: ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE'],
+    what: 'Aggregation temporality asked of the SDK.',
+  },
+  {
+    field: 'defaultHistogramAggregation',
+    readers: 'OTLP',
+    type: 'string',
+    defaultValue: code(PRESETS.defaultHistogramAggregation),
+    valid: choices(HISTOGRAM_AGGREGATIONS),
+    variables: ['OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION'],
+    what: 'Aggregation of the histograms no view configures (a `runtimeViews()` view wins for the runtime ones).',
+  },
+  {
+    field: 'host',
+    readers: 'Prometheus',
+    type: 'string',
+    defaultValue: code(PRESETS.host),
+    valid: 'a host name or address to bind',
+    variables: ['OTEL_EXPORTER_PROMETHEUS_HOST'],
+    what: 'Interface the `/metrics` server binds: not reachable from other hosts unless asked.',
+  },
+  {
+    field: 'port',
+    readers: 'Prometheus',
+    type: 'number',
+    defaultValue: code(PRESETS.port),
+    valid: 'integer, 0 to 65535; 0 picks a free port (`await reader.ready`)',
+    range: [0, 65535],
+    variables: ['OTEL_EXPORTER_PROMETHEUS_PORT'],
+    what: 'TCP port of the `/metrics` server.',
+  },
+  {
+    field: 'metricsPath',
+    readers: 'Prometheus',
+    type: 'string',
+    defaultValue: code(PRESETS.metricsPath),
+    valid: 'a path starting with `/`, without `?`, `#` or spaces',
+    what: 'The only path served (others answer 404).',
+  },
+  {
+    field: 'scrapeTimeoutMillis',
+    readers: 'Prometheus',
+    type: 'number (ms)',
+    defaultValue: code(PRESETS.scrapeTimeoutMillis),
+    valid: millis,
+    range: [1, MAX_MILLIS],
+    what: 'A collection slower than this answers 503.',
+  },
+  {
+    field: 'withUnitSuffixes',
+    readers: 'Prometheus',
+    type: 'boolean',
+    defaultValue: code(PRESETS.withUnitSuffixes),
+    valid: '`true`, `false`',
+    what: 'Append the unit to names (`_bytes`, `_seconds`, `_ratio`), as the Collector does.',
+  },
+];
+
+/** `runtimeViews(options)`. */
+export const VIEW_OPTIONS: readonly OptionDoc[] = [
+  {
+    field: 'gcDurationBucketsSeconds',
+    type: 'number[] (s)',
+    defaultValue: `the instrumentation's (${seconds(PRESETS.gcDurationBucketsSeconds)}); prom-client's \`[0.001, 0.01, 0.1, 1, 2, 5]\` with \`naming: 'prom-client'\``,
+    valid: 'at least one, finite, > 0, strictly increasing; not with `exponentialHistograms`',
+    what: 'GC pause buckets.',
+  },
+  {
+    field: 'eventLoopDelayBucketsSeconds',
+    type: 'number[] (s)',
+    defaultValue: `the instrumentation's (${seconds(PRESETS.eventLoopDelayBucketsSeconds)})`,
+    valid: 'at least one, finite, > 0, strictly increasing; not with `exponentialHistograms`',
+    what: 'Event-loop delay buckets.',
+  },
+  {
+    field: 'exponentialHistograms',
+    type: 'boolean',
+    defaultValue: code(PRESETS.exponentialHistograms),
+    valid: '`true`, `false`',
+    what: 'Base-2 exponential histograms instead of fixed buckets (OTLP only: the Prometheus text format cannot carry them).',
+  },
+  {
+    field: 'exponentialMaxBuckets',
+    type: 'number',
+    defaultValue: code(PRESETS.exponentialMaxBuckets),
+    valid: 'integer, 2 to 16384',
+    range: [2, 16384],
+    what: 'Most buckets of one exponential histogram.',
+  },
+  {
+    field: 'naming',
+    type: 'string',
+    defaultValue: code(PRESETS.naming),
+    valid: choices(METRIC_NAMINGS),
+    what: "OpenTelemetry names, or prom-client's default metric names where one maps (see the exporter-presets README).",
+  },
+];
+
+/** Variables read besides the per-option ones. */
+export const OTHER_VARIABLES: readonly VariableDoc[] = [
+  {
+    variable: 'OTEL_SDK_DISABLED',
+    readBy: '`createMetricReaders`, `register`',
+    valid: '`true`, `false` (any case)',
+    defaultValue: '`false`',
+    option: '— (`true` wins over every option: no readers)',
+  },
+  {
+    variable: 'OTEL_SERVICE_NAME',
+    readBy: '`register`',
+    valid: 'any string',
+    defaultValue: 'the SDK default (`unknown_service:` + the process name)',
+    option: '— (wins over `service.name` in `OTEL_RESOURCE_ATTRIBUTES`)',
+  },
+  {
+    variable: 'OTEL_RESOURCE_ATTRIBUTES',
+    readBy: '`register`',
+    valid: '`key=value` pairs separated by commas, values percent-decoded',
+    defaultValue: 'none',
+    option: '—',
+  },
+  {
+    variable: 'OTEL_LOG_LEVEL',
+    readBy: '`register`',
+    valid: '`none`, `error`, `warn`, `info`, `debug`, `verbose`, `all`',
+    defaultValue: '`warn`',
+    option: '— (with your own setup, call `diag.setLogger` yourself)',
+  },
+];
+
+function cell(text: string): string {
+  return text.replace(/\n/g, ' ');
+}
+
+function variablesOf(doc: OptionDoc): string {
+  return doc.variables?.length ? doc.variables.map((name) => `\`${name}\``).join(', ') : '—';
+}
+
+export function renderConfigureDoc(): string {
+  const lines = [
+    '<!-- Generated from scripts/configure-doc.ts by `node scripts/gen-configure-doc.cjs`. Do not edit; a test checks it against the code. -->',
+    '# Configure',
+    '',
+    'Every option of `@nodevitals/instrumentation` and `@nodevitals/exporter-presets`, and every `OTEL_*` variable they read.',
+    '',
+    '**Precedence**: the option you pass in code, then the `OTEL_*` variable (the metrics-specific one before the generic',
+    'one), then the default. An empty variable counts as unset.',
+    '',
+    '**Bad input**: a wrong option throws a `TypeError` or `RangeError` when the reader, view or instrumentation is built,',
+    'naming the field and the value (`RangeError: exportIntervalMillis must be an integer from 1 to 86400000, got -5`), and an',
+    'unknown field throws too, so a typo cannot silently fall back to a default. `createMetricReaders()` checks every field,',
+    'whichever readers end up built. A wrong variable is reported once through `diag.warn`, naming the variable, the value',
+    'and what is used instead; the service keeps running with the default.',
+    '',
+    '## `@nodevitals/instrumentation`',
+    '',
+    '`startRuntimeMetrics(options)` and `new NodeRuntimeInstrumentation(config)` take the same options. The instrumentation',
+    'reads no environment variable.',
+    '',
+    '| Option | Type | Default | Valid | What |',
+    '|---|---|---|---|---|',
+    ...RUNTIME_OPTIONS.map((o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${cell(o.what)} |`),
+    '',
+    '## `@nodevitals/exporter-presets`: readers',
+    '',
+    '`createMetricReaders(options)` accepts every field below and hands each reader its own. `otlpMetricReader()`,',
+    '`prometheusMetricReader()` and `consoleMetricReader()` accept the fields of their reader.',
+    '',
+    '| Option | Readers | Type | Default | Valid | Variables (first set and valid wins) | What |',
+    '|---|---|---|---|---|---|---|',
+    ...READER_OPTIONS.map(
+      (o) => `| \`${o.field}\` | ${o.readers} | ${o.type} | ${o.defaultValue} | ${o.valid} | ${variablesOf(o)} | ${cell(o.what)} |`,
+    ),
+    '',
+    '## `@nodevitals/exporter-presets`: views',
+    '',
+    '`runtimeViews(options)` returns views for `new MeterProvider({ views })` or `new NodeSDK({ views })`; they apply only',
+    "to the runtime meter's instruments. No environment variable.",
+    '',
+    '| Option | Type | Default | Valid | What |',
+    '|---|---|---|---|---|',
+    ...VIEW_OPTIONS.map((o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${cell(o.what)} |`),
+    '',
+    '## Environment variables',
+    '',
+    'The zero-code entry (`node --import @nodevitals/exporter-presets/register app.js`) is configured by these alone.',
+    '',
+    '| Variable | Valid | Default | Overridden by option |',
+    '|---|---|---|---|',
+  ];
+  for (const doc of READER_OPTIONS) {
+    for (const variable of doc.variables ?? []) {
+      const valid =
+        doc.field === 'exporters'
+          ? `${[...EXPORTER_NAMES, 'none'].map((name) => `\`${name}\``).join(', ')}, or a comma list; \`none\` anywhere means no readers; an unknown name makes the whole value invalid`
+          : bare(doc.variableValid ?? doc.valid);
+      const defaultValue = doc.field === 'exporters' ? `\`${PRESETS.exporters.join(',')}\`` : bare(doc.defaultValue);
+      lines.push(`| \`${variable}\` | ${valid} | ${defaultValue} | \`${doc.field}\` |`);
+    }
+  }
+  for (const doc of OTHER_VARIABLES) {
+    lines.push(`| \`${doc.variable}\` | ${doc.valid} (read by ${doc.readBy}) | ${doc.defaultValue} | ${doc.option} |`);
+  }
+  lines.push(
+    '',
+    'The presets resolve every `OTEL_EXPORTER_OTLP_*` setting themselves and hide those variables from the upstream',
+    'exporter constructors, so the precedence above holds and each bad value is reported once, by name.',
+    '',
+  );
+  return lines.join('\n');
+}
