@@ -2,6 +2,8 @@
 // writes it; the instrumentation test suite fails when the file is stale.
 import { METRICS, type FamilyName, type MetricDefinition } from '../packages/instrumentation/src/catalog';
 import { DEFAULT_OPTIONS } from '../packages/instrumentation/src/options';
+import { prometheusName } from '../packages/exporter-presets/src/internal/prometheusUnits';
+import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 
 const FAMILY_TITLES: Record<FamilyName, string> = {
   heap: 'Heap (`heap`)',
@@ -11,9 +13,23 @@ const FAMILY_TITLES: Record<FamilyName, string> = {
   process: 'Process (`process`)',
 };
 
-/** The name the OpenTelemetry Prometheus exporter (0.301) gives a metric: no unit suffix, `_total` on counters. */
+const DATA_POINT_TYPES: Record<MetricDefinition['instrument'], DataPointType> = {
+  counter: DataPointType.SUM,
+  updowncounter: DataPointType.SUM,
+  gauge: DataPointType.GAUGE,
+  histogram: DataPointType.HISTOGRAM,
+};
+
+/**
+ * The series name the preset's Prometheus endpoint serves: the exporter-presets'
+ * own naming (unit suffix, `_total` on counters), `_bucket` shown for histograms.
+ */
 export function prometheusNameOf(metric: MetricDefinition): string {
-  const base = metric.name.replace(/[^a-zA-Z0-9_:]/g, '_');
+  const named = prometheusName(
+    { descriptor: { name: metric.name, unit: metric.unit }, dataPointType: DATA_POINT_TYPES[metric.instrument] } as MetricData,
+    true,
+  ).descriptor.name;
+  const base = named.replace(/[^a-zA-Z0-9_:]/g, '_');
   if (metric.instrument === 'counter') return `${base}_total`;
   if (metric.instrument === 'histogram') return `${base}_bucket`;
   return base;
@@ -32,7 +48,9 @@ export function renderMetricsDoc(): string {
     `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in five families, each family switched off with its option (\`heap: false\`, …).`,
     '**semconv** names, instruments and units follow the OpenTelemetry semantic conventions (v8js, nodejs, process);',
     '**extension** marks our own metrics where no convention exists.',
-    'The Prometheus column is the name the OpenTelemetry Prometheus exporter gives the series (histograms also have `_sum` and `_count`).',
+    'The Prometheus column is the series name `@nodevitals/exporter-presets` serves on `/metrics`: unit suffix and `_total` as in',
+    "OpenTelemetry's Prometheus compatibility rules, the same names the Collector's Prometheus exporters write (histograms also have",
+    '`_sum` and `_count`; the Collector writes `process_unix_file_descriptor_count` without the `_value` that keeps it from reading as a histogram count).',
     '',
     'Instrument kinds: *counter* is a monotonic sum, *updowncounter* a non-monotonic sum (a Prometheus gauge),',
     '*gauge* a last value, *histogram* an explicit-bucket histogram.',
@@ -63,10 +81,10 @@ export function renderMetricsDoc(): string {
     "the lateness so a loop saturated by many short callbacks is not read as one long stall. The resolution itself is never part of a",
     'value: an idle loop reads as microseconds, not ~10 ms, and a 50 ms stall reads as 50 ms at any phase.',
     '',
-    `The \`nodejs.eventloop.delay.*\` gauges and \`nodejs.eventloop.utilization\` describe a sliding window (\`eventLoopWindowMillis\`, default ${DEFAULT_OPTIONS.eventLoopWindowMillis / 1000} s)`,
+    `The delay gauges (\`nodejs.eventloop.delay.min\` to \`nodejs.eventloop.delay.p99\`) and \`nodejs.eventloop.utilization\` describe a sliding window (\`eventLoopWindowMillis\`, default ${DEFAULT_OPTIONS.eventLoopWindowMillis / 1000} s)`,
     'kept on the instrumentation\'s own clock, so any number of readers, collecting at any moments, read the same complete values.',
     'Every sample also goes into `nodejs.eventloop.delay.distribution`, which the SDK aggregates per reader and which, unlike the',
-    'percentile gauges, can be summed across processes: `histogram_quantile(0.99, sum by (le) (rate(nodejs_eventloop_delay_distribution_bucket[5m])))`.',
+    'percentile gauges, can be summed across processes: `histogram_quantile(0.99, sum by (le) (rate(nodejs_eventloop_delay_distribution_seconds_bucket[5m])))`.',
     '',
   );
   return lines.join('\n');
