@@ -290,6 +290,17 @@ describe('OTLP settings: option, then variable, then default', () => {
     expect(warningsAbout('OTEL_EXPORTER_OTLP_HEADERS')).toEqual([expect.stringContaining('"x-key"')]);
   });
 
+  it('headers grpc-js would reject (a space in a name, a newline in a value) warn once, never throw', async () => {
+    const receiver = await grpcReceiver();
+    const env = { OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'Bad Key=1', OTEL_EXPORTER_OTLP_HEADERS: 'x-key=a%0Ab' };
+    await pushWith(env, { endpoint: receiver.endpoint });
+    await pushWith(env, { endpoint: receiver.endpoint });
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.calls.map(({ metadata }) => metadata.get('x-key'))).toEqual([[], []]);
+    expect(warningsAbout('OTEL_EXPORTER_OTLP_METRICS_HEADERS')).toEqual([expect.stringContaining('"Bad Key=1"')]);
+    expect(warningsAbout('OTEL_EXPORTER_OTLP_HEADERS is invalid')).toEqual([expect.stringContaining('"x-key=a%0Ab"')]);
+  });
+
   it('compression: option, then the metrics variable, then the generic one, then none', async () => {
     const encodings = async (env: Record<string, string>, options = {}) => {
       const received = await pushOverHttp(
@@ -702,6 +713,8 @@ describe('a wrong option throws at construction, naming the field and the value'
     ['endpoint', '', TypeError, '""'],
     ['headers', 'x-key=1', TypeError, '"x-key=1"'],
     ['headers', { 'x-key': 1 }, TypeError, '1'],
+    ['headers', { 'Bad Key': 'x' }, TypeError, '"Bad Key"'],
+    ['headers', { 'x-key': 'line\nbreak' }, TypeError, '"line\\nbreak"'],
     ['otlpTimeoutMillis', 0, RangeError, '0'],
     ['compression', 'brotli', RangeError, '"brotli"'],
     ['certificateFile', '/nonexistent/ca.pem', TypeError, '"/nonexistent/ca.pem"'],

@@ -15,7 +15,7 @@ import {
   envBoolean,
   envChoice,
   envInteger,
-  envKeyValueList,
+  parseKeyValueList,
   readEnv,
   warnOnce,
   type EnvReading,
@@ -23,6 +23,7 @@ import {
 import { checkPeriodicOptions, resolvePeriodicSchedule, type PeriodicSchedule } from './periodicSchedule.js';
 import {
   describeValue,
+  headerProblem,
   optionalBoolean,
   optionalChoice,
   optionalHeaders,
@@ -61,6 +62,13 @@ function parseEndpoint(raw: string, protocol: OtlpProtocol): string | undefined 
 /** The generic endpoint names the collector's base URL; HTTP appends the signal's path to it (OTLP spec). */
 function appendMetricsPath(base: string): string {
   return `${base.replace(/\/+$/, '')}/v1/metrics`;
+}
+
+/** `key=value,...` with names and values every transport accepts; anything else is a wrong variable, not a crash. */
+function parseHeaders(raw: string): Record<string, string> | undefined {
+  const headers = parseKeyValueList(raw);
+  if (!headers) return undefined;
+  return Object.entries(headers).some(([name, value]) => headerProblem(name, value)) ? undefined : headers;
 }
 
 function endpointExpectation(protocol: OtlpProtocol | undefined): string {
@@ -209,7 +217,16 @@ export function resolveOtlpSettings(options: Record<string, unknown>): OtlpSetti
     ...schedule,
     protocol,
     endpoint: resolveEndpoint(checked.endpoint, protocol),
-    headers: checked.headers ?? Object.freeze(envKeyValueList(both('HEADERS'))?.value ?? DEFAULT_OPTIONS.headers),
+    headers:
+      checked.headers ??
+      Object.freeze(
+        readEnv(
+          both('HEADERS'),
+          parseHeaders,
+          'comma-separated name=value pairs (names of letters, digits, -, _, .; printable ASCII values once percent-decoded)',
+          'none',
+        )?.value ?? DEFAULT_OPTIONS.headers,
+      ),
     otlpTimeoutMillis:
       checked.otlpTimeoutMillis ??
       envInteger(both('TIMEOUT'), 1, MAX_MILLIS, DEFAULT_OPTIONS.otlpTimeoutMillis)?.value ??

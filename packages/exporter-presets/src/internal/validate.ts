@@ -73,6 +73,20 @@ export function optionalChoice<T extends string>(field: string, value: unknown, 
   return value as T;
 }
 
+/**
+ * What every OTLP transport accepts as a header: gRPC metadata is the
+ * narrower, and grpc-js throws on anything else when the exporter is built.
+ * Names: letters, digits, `-`, `_`, `.`, not ending in `-bin` (binary
+ * metadata); values: printable ASCII.
+ */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!/^[0-9A-Za-z_.-]+$/.test(name) || /-bin$/i.test(name)) {
+    return `header names must be letters, digits, "-", "_" or "." and not end in "-bin", got ${JSON.stringify(name)}`;
+  }
+  if (!/^[\x20-\x7e]*$/.test(value)) return `header values must be printable ASCII, got ${JSON.stringify(value)} for ${name}`;
+  return undefined;
+}
+
 export function optionalHeaders(field: string, value: unknown): Readonly<Record<string, string>> | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -83,6 +97,8 @@ export function optionalHeaders(field: string, value: unknown): Readonly<Record<
     if (typeof headerValue !== 'string') {
       throw new TypeError(`${field}.${key} must be a string, got ${describeValue(headerValue)}`);
     }
+    const problem = headerProblem(key, headerValue);
+    if (problem) throw new TypeError(`${field}: ${problem}`);
     headers[key] = headerValue;
   }
   return Object.freeze(headers);
