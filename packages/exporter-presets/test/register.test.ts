@@ -42,7 +42,13 @@ function startApp(loader: Loader, env: Record<string, string>): RunningChild {
 }
 
 async function appInfo(app: RunningChild): Promise<AppInfo> {
-  await app.waitForOutput('app ready', 20_000);
+  // A preload that cannot load ends the process at once: say why then, not after the wait.
+  await Promise.race([
+    app.waitForOutput('app ready', 20_000),
+    app.exited.then((result) => {
+      throw new Error(`the app ended (${result.code ?? result.signal}) before it was ready: ${result.stderr}`);
+    }),
+  ]);
   return JSON.parse(app.output().stdout.match(/app ready (\{.*\})/)![1]);
 }
 
