@@ -530,7 +530,32 @@ describe('TLS files: certificate, client key and client certificate (mutual TLS 
     }
     const warnings = warningsAbout('OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE');
+    expect(warnings[0]).toContain('OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE or OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE');
+  });
+
+  it.each([
+    ['a certificate given as the key', { OTEL_EXPORTER_OTLP_CLIENT_KEY: 'ca.pem', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: 'client.pem' }, 'OTEL_EXPORTER_OTLP_CLIENT_KEY is invalid'],
+    ['a key that does not match the certificate', { OTEL_EXPORTER_OTLP_CLIENT_KEY: 'other-ca.key', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: 'client.pem' }, 'do not make a key pair'],
+    ['a key given as the CA', { OTEL_EXPORTER_OTLP_CERTIFICATE: 'ca.key' }, 'OTEL_EXPORTER_OTLP_CERTIFICATE is invalid'],
+  ])('%s in the environment: one warning, a reader all the same', (_what, files, named) => {
+    const env = Object.fromEntries(Object.entries(files).map(([variable, name]) => [variable, file(name)]));
+    const build = () => void withEnv(env, () => otlpMetricReader({ endpoint: 'https://127.0.0.1:4317' })).shutdown();
+    build();
+    const warnings = diag.warnings();
+    expect(warnings.filter((text) => text.includes(named))).toHaveLength(1);
+    // Not again for the next reader.
+    build();
+    expect(diag.warnings()).toEqual(warnings);
+  });
+
+  it.each([
+    ['clientKeyFile', { clientKeyFile: 'ca.pem', clientCertificateFile: 'client.pem' }, /^clientKeyFile must be a readable PEM private key file, got ".*ca\.pem"/],
+    ['certificateFile', { certificateFile: 'client.key' }, /^certificateFile must be a readable PEM certificate file, got ".*client\.key"/],
+    ['a mismatched pair', { clientKeyFile: 'other-ca.key', clientCertificateFile: 'client.pem' }, /^clientKeyFile and clientCertificateFile do not make a key pair .*other-ca\.key/],
+  ])('%s: a wrong TLS file in an option throws, naming it', (_what, names, message) => {
+    const options = Object.fromEntries(Object.entries(names).map(([field, name]) => [field, file(name)]));
+    expect(() => otlpMetricReader({ endpoint: 'https://127.0.0.1:4317', ...options })).toThrow(TypeError);
+    expect(() => otlpMetricReader({ endpoint: 'https://127.0.0.1:4317', ...options })).toThrow(message);
   });
 
   it('a client key option without a certificate throws, naming both fields', () => {

@@ -1,4 +1,6 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import {
   DEFAULT_OPTIONS,
   COMPRESSIONS,
@@ -102,55 +104,77 @@ function resolveEndpoint(option: string | undefined, protocol: OtlpProtocol): st
     : reading.value;
 }
 
-function checkFileOption(field: string, option: unknown): Buffer | undefined {
+type PemKind = 'certificate' | 'private key';
+
+/**
+ * Reads a PEM file and checks it holds what it should. grpc-js parses client
+ * keys and certificates when the exporter is built and throws on a bad one;
+ * checking here turns that into a named option error or an environment
+ * warning instead of a crash.
+ */
+function readPem(path: string, kind: PemKind): Buffer {
+  const content = readFileSync(path);
+  if (!content.includes('-----BEGIN ')) throw new Error(`no PEM ${kind} in it`);
+  if (kind === 'certificate') new X509Certificate(content);
+  else createPrivateKey(content);
+  return content;
+}
+
+function checkFileOption(field: string, option: unknown, kind: PemKind): Buffer | undefined {
   const path = optionalString(field, option);
   if (path === undefined) return undefined;
   try {
-    return readFileSync(path);
+    return readPem(path, kind);
   } catch (error) {
-    throw new TypeError(`${field} cannot be read, got ${describeValue(path)}: ${(error as Error).message}`);
+    throw new TypeError(`${field} must be a readable PEM ${kind} file, got ${describeValue(path)}: ${(error as Error).message}`);
   }
 }
 
-function fileFromEnv(variables: string[]): Buffer | undefined {
-  return fileReadingFromEnv(variables)?.value;
-}
-
-function fileReadingFromEnv(variables: string[]): EnvReading<Buffer> | undefined {
+function fileReadingFromEnv(variables: string[], kind: PemKind): EnvReading<Buffer> | undefined {
   return readEnv(
     variables,
     (raw) => {
       try {
-        return readFileSync(raw);
+        return readPem(raw, kind);
       } catch {
         return undefined;
       }
     },
-    'a readable file',
+    `a readable PEM ${kind} file`,
     'none',
   );
 }
 
 /**
- * The client key and certificate of mutual TLS: both or neither. grpc-js
- * throws on one alone; from an option that is the author's bug (thrown here,
- * named), from the environment it must not take the service down (one
- * warning, then no client certificate).
+ * The client key and certificate of mutual TLS: both or neither, and
+ * matching. grpc-js throws otherwise; from an option that is the author's bug
+ * (thrown here, named), from the environment it must not take the service
+ * down (one warning, then no client certificate).
  */
 function clientIdentity(
   options: Record<string, unknown>,
   checked: CheckedOtlpOptions,
 ): { clientKey?: Buffer; clientCertificate?: Buffer } {
-  const halves = [
-    { field: 'clientKeyFile', suffix: 'CLIENT_KEY', option: checked.clientKey },
-    { field: 'clientCertificateFile', suffix: 'CLIENT_CERTIFICATE', option: checked.clientCertificate },
+  const [key, certificate] = [
+    { field: 'clientKeyFile', suffix: 'CLIENT_KEY', option: checked.clientKey, kind: 'private key' as const },
+    { field: 'clientCertificateFile', suffix: 'CLIENT_CERTIFICATE', option: checked.clientCertificate, kind: 'certificate' as const },
   ].map((half) => {
-    const reading = half.option ? undefined : fileReadingFromEnv(both(half.suffix));
-    return { ...half, value: half.option ?? reading?.value, variable: reading?.variable };
+    const reading = half.option ? undefined : fileReadingFromEnv(both(half.suffix), half.kind);
+    return { ...half, value: half.option ?? reading?.value, source: reading?.variable ?? half.field };
   });
-  const [key, certificate] = halves;
-  if ((key.value === undefined) === (certificate.value === undefined)) {
-    return { clientKey: key.value, clientCertificate: certificate.value };
+  if (key.value === undefined && certificate.value === undefined) return {};
+  if (key.value !== undefined && certificate.value !== undefined) {
+    try {
+      createSecureContext({ key: key.value, cert: certificate.value });
+      return { clientKey: key.value, clientCertificate: certificate.value };
+    } catch (error) {
+      const problem = `${key.source} and ${certificate.source} do not make a key pair (${(error as Error).message})`;
+      if (key.option || certificate.option) {
+        throw new TypeError(`${problem}, got ${describeValue(options.clientKeyFile ?? options.clientCertificateFile)}`);
+      }
+      warnOnce(`${key.source}:${certificate.source}:mismatch`, `${problem}; using no client certificate`);
+      return {};
+    }
   }
   const [present, missing] = key.value ? [key, certificate] : [certificate, key];
   if (present.option) {
@@ -159,8 +183,8 @@ function clientIdentity(
     );
   }
   warnOnce(
-    `${present.variable}:unpaired`,
-    `${present.variable} is set but ${both(missing.suffix).join(' / ')} is not: mutual TLS needs both; using no client certificate`,
+    `${present.source}:unpaired`,
+    `${present.source} is set without a usable ${both(missing.suffix).join(' or ')}: mutual TLS needs both; using no client certificate`,
   );
   return {};
 }
@@ -193,9 +217,9 @@ export function checkOtlpOptions(options: Record<string, unknown>): CheckedOtlpO
     headers: optionalHeaders('headers', options.headers),
     otlpTimeoutMillis: optionalInteger('otlpTimeoutMillis', options.otlpTimeoutMillis, 1, MAX_MILLIS),
     compression: optionalChoice('compression', options.compression, COMPRESSIONS),
-    certificate: checkFileOption('certificateFile', options.certificateFile),
-    clientKey: checkFileOption('clientKeyFile', options.clientKeyFile),
-    clientCertificate: checkFileOption('clientCertificateFile', options.clientCertificateFile),
+    certificate: checkFileOption('certificateFile', options.certificateFile, 'certificate'),
+    clientKey: checkFileOption('clientKeyFile', options.clientKeyFile, 'private key'),
+    clientCertificate: checkFileOption('clientCertificateFile', options.clientCertificateFile, 'certificate'),
     insecure: optionalBoolean('insecure', options.insecure),
     temporalityPreference: optionalChoice('temporalityPreference', options.temporalityPreference, TEMPORALITY_PREFERENCES),
     defaultHistogramAggregation: optionalChoice(
@@ -235,7 +259,7 @@ export function resolveOtlpSettings(options: Record<string, unknown>): OtlpSetti
       checked.compression ??
       envChoice(both('COMPRESSION'), COMPRESSIONS, DEFAULT_OPTIONS.compression)?.value ??
       DEFAULT_OPTIONS.compression,
-    certificate: checked.certificate ?? fileFromEnv(both('CERTIFICATE')),
+    certificate: checked.certificate ?? fileReadingFromEnv(both('CERTIFICATE'), 'certificate')?.value,
     ...clientIdentity(options, checked),
     insecure: checked.insecure ?? envBoolean(both('INSECURE'), DEFAULT_OPTIONS.insecure)?.value ?? DEFAULT_OPTIONS.insecure,
     temporalityPreference:
