@@ -3,6 +3,7 @@ import type { FamilyName } from './catalog.js';
 import { EventLoopFamily } from './families/eventLoop.js';
 import { GcFamily } from './families/gc.js';
 import { HeapFamily } from './families/heap.js';
+import { SharedBatch } from './internal/BatchRegistration.js';
 import { CollectionReads } from './internal/CollectionReads.js';
 import { UnsupportedRuntimeError, type FamilyContext, type MetricFamily } from './families/MetricFamily.js';
 import { ProcessFamily } from './families/process.js';
@@ -51,6 +52,7 @@ export class RuntimeMetrics {
       runtime: this.runtime,
       logger: this.logger,
       reads: new CollectionReads(this.runtime),
+      batch: new SharedBatch(this.meter),
     };
     const families: MetricFamily[] = [];
     for (const name of Object.keys(FAMILIES) as FamilyName[]) {

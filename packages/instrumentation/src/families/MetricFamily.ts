@@ -1,6 +1,7 @@
 import type { DiagLogger, Histogram, Meter, Observable } from '@opentelemetry/api';
 import type { FamilyName, MetricDefinition } from '../catalog.js';
 import type { ResolvedOptions } from '../options.js';
+import type { SharedBatch } from '../internal/BatchRegistration.js';
 import type { CollectionReads } from '../internal/CollectionReads.js';
 import type { RuntimeSources } from '../runtime.js';
 
@@ -12,6 +13,8 @@ export interface FamilyContext {
   readonly logger: DiagLogger;
   /** Reads shared by several families within one collection. */
   readonly reads: CollectionReads;
+  /** The one batch callback every family's observable instruments report through. */
+  readonly batch: SharedBatch;
 }
 
 /**

@@ -57,7 +57,7 @@ export class EventLoopFamily implements MetricFamily {
     };
     this.time = createObservable(meter, METRICS.eventLoopTime);
     this.registration = new BatchRegistration(
-      context.meter,
+      context.batch,
       guarded(context.logger, 'event-loop collection', (result: BatchObservableResult) => this.collect(result)),
       [...Object.values(this.gauges), this.time],
     );

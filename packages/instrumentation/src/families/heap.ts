@@ -41,7 +41,7 @@ export class HeapFamily implements MetricFamily {
       detachedContexts: createObservable(meter, METRICS.detachedContexts),
     };
     this.registration = new BatchRegistration(
-      context.meter,
+      context.batch,
       guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result)),
       Object.values(this.instruments),
     );

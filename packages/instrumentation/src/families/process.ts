@@ -44,7 +44,7 @@ export class ProcessFamily implements MetricFamily {
       fileDescriptorLimit: createObservable(meter, METRICS.fileDescriptorLimit),
     };
     this.registration = new BatchRegistration(
-      context.meter,
+      context.batch,
       guarded(context.logger, 'process collection', (result: BatchObservableResult) => this.collect(result)),
       Object.values(this.instruments),
     );

@@ -29,7 +29,7 @@ export class ResourcesFamily implements MetricFamily {
     this.activeResources = activeResources;
     this.active = createObservable(context.meter, METRICS.resourcesActive);
     this.registration = new BatchRegistration(
-      context.meter,
+      context.batch,
       guarded(context.logger, 'active-resources collection', (result: BatchObservableResult) => this.collect(result)),
       [this.active],
     );
