@@ -357,7 +357,7 @@ describe('OTLP settings: option, then variable, then default', () => {
   });
 
   describe('time budgets, counted in attempts against a receiver that is always UNAVAILABLE', () => {
-    // The first retry waits about a second (0.8-1.2 s): a budget of 300 ms
+    // The first retry waits about a second (0.8-1.2 s): a budget of 600 ms
     // allows one attempt, a budget of 2.5 s at least two.
     async function attemptsWith(env: Record<string, string>, options: Parameters<typeof otlpMetricReader>[0]) {
       const receiver = await grpcReceiver();
@@ -372,18 +372,18 @@ describe('OTLP settings: option, then variable, then default', () => {
     }
 
     it('otlpTimeoutMillis over OTEL_EXPORTER_OTLP_METRICS_TIMEOUT over OTEL_EXPORTER_OTLP_TIMEOUT', async () => {
-      expect(await attemptsWith({ OTEL_EXPORTER_OTLP_TIMEOUT: '300' }, { otlpTimeoutMillis: 2_500 })).toBeGreaterThanOrEqual(2);
+      expect(await attemptsWith({ OTEL_EXPORTER_OTLP_TIMEOUT: '600' }, { otlpTimeoutMillis: 2_500 })).toBeGreaterThanOrEqual(2);
       expect(
-        await attemptsWith({ OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '300', OTEL_EXPORTER_OTLP_TIMEOUT: '2500' }, {}),
+        await attemptsWith({ OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '600', OTEL_EXPORTER_OTLP_TIMEOUT: '2500' }, {}),
       ).toBe(1);
-      expect(await attemptsWith({ OTEL_EXPORTER_OTLP_TIMEOUT: '300' }, {})).toBe(1);
+      expect(await attemptsWith({ OTEL_EXPORTER_OTLP_TIMEOUT: '600' }, {})).toBe(1);
       expect(await attemptsWith({ OTEL_EXPORTER_OTLP_TIMEOUT: '2500' }, {})).toBeGreaterThanOrEqual(2);
     });
 
     it('exportTimeoutMillis over OTEL_METRIC_EXPORT_TIMEOUT also bounds the OTLP budget', async () => {
-      expect(await attemptsWith({ OTEL_METRIC_EXPORT_TIMEOUT: '300' }, { otlpTimeoutMillis: 2_500 })).toBe(1);
+      expect(await attemptsWith({ OTEL_METRIC_EXPORT_TIMEOUT: '600' }, { otlpTimeoutMillis: 2_500 })).toBe(1);
       expect(
-        await attemptsWith({ OTEL_METRIC_EXPORT_TIMEOUT: '300' }, { otlpTimeoutMillis: 2_500, exportTimeoutMillis: 2_500 }),
+        await attemptsWith({ OTEL_METRIC_EXPORT_TIMEOUT: '600' }, { otlpTimeoutMillis: 2_500, exportTimeoutMillis: 2_500 }),
       ).toBeGreaterThanOrEqual(2);
     });
 
