@@ -29,9 +29,9 @@ const SETTINGS = QUICK
       heapFirst: 500, heapSecond: 2000, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
     }
   : {
-      costSamples: 300, costWarmup: 30, familySamples: 150, gapMillis: 25,
+      costSamples: 300, costWarmup: 30, familySamples: 120, gapMillis: 25,
       longGapMillis: 10000, longGapCopies: 3, longGapRounds: 14, longGapWarmup: 1,
-      scrapes: 400, loadRepetitions: 4, loadRequests: 15000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
+      scrapes: 400, loadRepetitions: 4, loadRequests: 12000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
 

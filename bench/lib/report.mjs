@@ -520,8 +520,9 @@ function discussion(results) {
           `cost ${us(histogramApi[1].median)} alone after a ${shortGap} gap (${us(histogramApi[2].median)} after ${longGap}); ` +
           `nodevitals keeps its own small delay histogram and spends a few microseconds there. What nodevitals made faster ` +
           `for this target: one \`process.memoryUsage()\` per collection shared by the heap and process families (RSS from it, ` +
-          `external memory from the heap statistics), and open descriptors counted with one \`stat\` of \`/proc/self/fd\` ` +
-          `instead of listing it.`
+          `external memory from the heap statistics), open descriptors counted with one \`stat\` of \`/proc/self/fd\` ` +
+          `instead of listing it, one batch callback for all families instead of one each, and frozen attribute sets ` +
+          `made once. What is left of its own time is the API reads.`
         : ''),
   );
 
@@ -632,7 +633,7 @@ export function renderChart(results) {
   const plot = width - left - 60;
   const barHeight = 11;
   const rowHeight = series.length * (barHeight + 2) + 14;
-  const top = 62;
+  const top = 28 + series.length * 15 + 10;
   const height = top + rows.length * rowHeight + 50;
   const medians = rows.flatMap((name) => series.map((se) => se.source[name][se.key].median));
   const maxValue = Math.max(...medians) * 1.6;
@@ -645,10 +646,10 @@ export function renderChart(results) {
     `<text x="${left}" y="18" font-size="14" font-weight="bold">Cost per collection, µs (bar: median; whisker: p99 after ${seconds(s.gapMillis)}, p90 after ${seconds(s.longGapMillis)} idle)</text>`,
   ];
   series.forEach((se, i) => {
-    const lx = left + (i % 2) * 300;
-    const ly = 30 + Math.floor(i / 2) * 15;
+    const lx = left;
+    const ly = 28 + i * 15;
     parts.push(`<rect x="${lx}" y="${ly}" width="12" height="11" fill="${se.color}"/>`);
-    parts.push(`<text x="${lx + 16}" y="${ly + 10}" font-size="11">${escapeXml(se.label)}${se.key === 'scrape' ? ' (prom-client: register.metrics)' : se.source === d.cost ? ' (prom-client: getMetricsAsJSON)' : ''}</text>`);
+    parts.push(`<text x="${lx + 16}" y="${ly + 10}" font-size="11">${escapeXml(se.label)}${se.key === 'scrape' ? ' (prom-client: register.metrics)' : ' (prom-client: getMetricsAsJSON)'}</text>`);
   });
   for (let tick = 0; tick <= axisMax + 1e-9; tick += step) {
     const tx = scale(tick);
