@@ -62,6 +62,8 @@ function expectRuntimeMetricsOf(received: ReceivedExport, info: AppInfo, service
     'process.pid': info.pid,
     'telemetry.sdk.language': 'nodejs',
   });
+  // Without an instance id, replicas overwrite each other's series behind a Collector.
+  expect(received.resource['service.instance.id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   expect(received.metrics.get(METRICS.heapLimit.name)?.points[0].value).toBe(info.heapSizeLimit);
   for (const id of ['cpuTime', 'memoryUsage', 'uptime', 'eventLoopUtilization', 'resourcesActive', 'heapSpaceUsed'] as const) {
     expect(received.metrics.get(METRICS[id].name)?.points.length).toBeGreaterThan(0);
@@ -160,6 +162,7 @@ describe('register configured by the environment', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_METRIC_EXPORT_INTERVAL: 'soon',
       OTEL_SERVICE_NAME: 'typo',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-7',
       APP_MODE: 'exit',
       APP_RUN_MILLIS: '300',
     });
@@ -168,6 +171,8 @@ describe('register configured by the environment', () => {
     expect(result.stderr.match(/OTEL_METRIC_EXPORT_INTERVAL/g)).toHaveLength(1);
     expect(receiver.received).toHaveLength(1);
     expect(receiver.latest().resource['service.name']).toBe('typo');
+    // An instance id the operator gives wins over the generated one.
+    expect(receiver.latest().resource['service.instance.id']).toBe('pod-7');
   }, 30_000);
 
   it('starts once when preloaded both ways (--require and --import of the same package)', async () => {
