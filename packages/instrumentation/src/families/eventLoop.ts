@@ -15,6 +15,9 @@ import {
 
 const ACTIVE: Attributes = Object.freeze({ [ATTRIBUTES.eventLoopState]: 'active' });
 const IDLE: Attributes = Object.freeze({ [ATTRIBUTES.eventLoopState]: 'idle' });
+// Recorded with every sample (100 a second by default): without it the SDK
+// allocates a fresh empty attribute object per record.
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
  * Event-loop delay (window gauges and a mergeable histogram), utilization over
@@ -42,7 +45,7 @@ export class EventLoopFamily implements MetricFamily {
         resolutionMillis: options.eventLoopResolutionMillis,
         windowMillis: options.eventLoopWindowMillis,
         slots: SLOTS_PER_WINDOW,
-        onSample: (seconds) => this.distribution.record(seconds),
+        onSample: (seconds) => this.distribution.record(seconds, NO_ATTRIBUTES),
       },
     );
     this.gauges = {
