@@ -30,8 +30,8 @@ const SETTINGS = QUICK
     }
   : {
       costSamples: 300, costWarmup: 30, familySamples: 120, gapMillis: 25,
-      longGapMillis: 10000, longGapCopies: 3, longGapRounds: 14, longGapWarmup: 1,
-      scrapes: 400, loadRepetitions: 4, loadRequests: 12000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
+      longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 1,
+      scrapes: 400, loadRepetitions: 6, loadRequests: 20000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
 

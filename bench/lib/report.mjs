@@ -23,8 +23,9 @@ const x = (ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a');
 const seconds = (millis) => (millis >= 1000 ? `${millis / 1000} s` : `${millis} ms`);
 
 /** The line under a heading that says which command and worker produced the table. */
-function by(results, worker, note) {
-  return `Produced by \`${results.command}\`: \`bench/workers/${worker}\` in a fresh process per row${note ? `; ${note}` : ''}.\n\n`;
+function by(results, worker, note, nodeFlags) {
+  const command = nodeFlags ? `node ${nodeFlags} bench/workers/${worker}` : `bench/workers/${worker}`;
+  return `Produced by \`${results.command}\`: \`${command}\` in a fresh process per row${note ? `; ${note}` : ''}.\n\n`;
 }
 
 function table(header, rows) {
@@ -300,7 +301,7 @@ export function renderTables(results) {
   );
   out.push(
     `### Heap retained (used heap after forced GC, minus before setup)\n\n` +
-      by(results, `node --expose-gc heap.mjs <contender> ${s.heapFirst} ${s.heapSecond}`) +
+      by(results, `heap.mjs <contender> ${s.heapFirst} ${s.heapSecond}`, 'each figure the median of three readings 100 collections apart', '--expose-gc') +
       table(
         ['contender', `after ${s.heapFirst} collections`, `after ${s.heapSecond}`, `growth ${s.heapFirst} -> ${s.heapSecond}`, `of which compiled code (code space), after ${s.heapFirst} / ${s.heapSecond}`],
         ['none', ...CONTENDERS].map((name) => {
@@ -323,7 +324,7 @@ export function renderTables(results) {
   );
   out.push(
     `### GC: reported vs an independent observer of \`gc\` entries, and vs \`--trace-gc\`\n\n` +
-      by(results, `node --expose-gc --trace-gc gc.mjs <contender> ${s.gcRounds}`) +
+      by(results, `gc.mjs <contender> ${s.gcRounds}`, undefined, '--expose-gc --trace-gc') +
       table(
         ['contender', 'entries', 'reported count', 'entries sum', 'reported sum', 'sum error', 'minor+major reported', '--trace-gc minor+major', 'error'],
         CONTENDERS.map((name) => {
@@ -428,7 +429,8 @@ ${renderTables(results)}
   contenders rotating each time; the spread of the uninstrumented server across repetitions is the
   machine's resolution.
 - **Heap** (\`heap.mjs\`, \`node --expose-gc\`): every module imported first; used heap after four
-  forced GCs before setup, after ${s.heapFirst} collections and after ${s.heapSecond} (\`reader.collect()\`;
+  forced GCs before setup, after ${s.heapFirst} collections and after ${s.heapSecond} (each the median of three
+  readings 100 collections apart, as one reading moves by ~0.1-0.2 MB; \`reader.collect()\`;
   prom-client \`getMetricsAsJSON()\`; yielding to timers every 100 so samplers and observers run).
   The "empty SDK" row is the MeterProvider and reader alone. Used heap counts compiled code,
   bytecode and type feedback too, which grow as V8 optimises the code that runs; the code-space
