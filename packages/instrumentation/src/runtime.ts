@@ -12,6 +12,8 @@ export interface GcEntry {
 
 export interface TimerHandle {
   unref?(): unknown;
+  /** Re-arms the timer for its delay from now (Node's Timeout#refresh). */
+  refresh?(): unknown;
 }
 
 /**

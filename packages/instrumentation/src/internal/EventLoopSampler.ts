@@ -102,7 +102,11 @@ export class EventLoopSampler {
   private schedule(idleNow: number): void {
     this.scheduledAt = this.runtime.now();
     this.idleAtSchedule = idleNow;
-    this.timer = this.runtime.setTimer(this.tick, this.options.resolutionMillis);
+    // Re-arming the timer that just fired, where the runtime's timers can,
+    // spares a new timer object on every tick (100 a second by default).
+    const timer = this.timer;
+    if (timer?.refresh) timer.refresh();
+    else this.timer = this.runtime.setTimer(this.tick, this.options.resolutionMillis);
   }
 
   private readonly tick = (): void => {
