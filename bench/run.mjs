@@ -26,13 +26,13 @@ const SETTINGS = QUICK
       costSamples: 100, costWarmup: 10, familySamples: 40, gapMillis: 25,
       longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 1,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
-      heapFirst: 500, heapSecond: 2000, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
+      heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
     }
   : {
       costSamples: 300, costWarmup: 30, familySamples: 120, gapMillis: 25,
       longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 1,
       scrapes: 400, loadRepetitions: 6, loadRequests: 20000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
-      heapFirst: 10000, heapSecond: 40000, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
+      heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
 
 if (process.argv.includes('--report-only')) {
@@ -163,6 +163,15 @@ results.heap = {};
 for (const name of ['none', ...CONTENDERS]) {
   log(`heap: ${name}`);
   results.heap[name] = await runWorker('heap', [name, SETTINGS.heapFirst, SETTINGS.heapSecond], { execArgv: ['--expose-gc'] });
+}
+
+// What each contender allocates between collections, while the process idles.
+results.idle = {};
+for (const name of ['none', ...CONTENDERS]) {
+  log(`idle allocation: ${name}`);
+  results.idle[name] = await runWorker('idle', [name, SETTINGS.idleSeconds], {
+    execArgv: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'],
+  });
 }
 
 // 6: accuracy.

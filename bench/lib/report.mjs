@@ -311,6 +311,19 @@ export function renderTables(results) {
         }),
       ),
   );
+  if (results.idle) {
+    out.push(
+      `### Allocation between collections (JavaScript heap filled per second while the process idles, ${s.idleSeconds} s after one collection)\n\n` +
+        by(results, `idle.mjs <contender> ${s.idleSeconds}`, 'a young generation of 64 MB so that no GC runs in the window', '--expose-gc --min-semi-space-size=64 --max-semi-space-size=64') +
+        table(
+          ['contender', 'KiB / s', 'GCs in the window (0: figure valid)'],
+          ['none', ...CONTENDERS].map((name) => {
+            const idle = results.idle[name];
+            return [NAMES[name], (idle.bytesPerSecond / 1024).toFixed(1), idle.gcs];
+          }),
+        ),
+    );
+  }
   out.push(
     `### Event-loop delay max vs injected ${s.blockMillis} ms blocks (${s.eventLoopTrials} blocks)\n\n` +
       by(results, `eventloop.mjs <contender> ${s.eventLoopTrials} ${s.blockMillis}`) +
@@ -543,7 +556,15 @@ function discussion(results) {
         `\`monitorEventLoopDelay\` read does not grow much with the samples it holds` +
         (histogramApi ? ` (${us(histogramApi[1].median)} with ~${Math.max(1, Math.round(s.gapMillis / 10))} samples, ${us(histogramApi[2].median)} with ~${Math.round(s.longGapMillis / 10)})` : '') +
         `: Node walks the whole histogram for each statistic whatever the count. The ratios between contenders are ` +
-        `what to compare; with ${long.nodevitals?.collect.n ?? 0} calls per contender the ${longGap} figures are noisier than the ${shortGap} ones.`,
+        `what to compare; with ${long.nodevitals?.collect.n ?? 0} calls per contender the ${longGap} figures are noisier than the ${shortGap} ones.` +
+        (results.idle
+          ? ` Between collections nodevitals' event-loop sampler, a JavaScript timer ticking every ${10} ms, fills the heap with ` +
+            `${(results.idle.nodevitals.bytesPerSecond / 1024).toFixed(0)} KiB/s (runtime-node ${(results.idle['runtime-node'].bytesPerSecond / 1024).toFixed(0)}, ` +
+            `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram): each tick runs JavaScript (Node's timer code, ` +
+            `one utilization read, one histogram record). After a long gap the young generation is fuller, so a scavenge lands inside ` +
+            `nodevitals' next collection or serialisation more often than inside the peers'. That is the price of delay ` +
+            `values without the resolution floor and a window two readers can share.`
+          : ''),
     );
   }
 
