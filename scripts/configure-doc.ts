@@ -1,5 +1,5 @@
 // Renders docs/configure.md: every option of both packages and every OTEL_*
-// variable they read. `node scripts/gen-configure-doc.cjs` writes it; the
+// variable they read. `node scripts/gen-docs.cjs` writes it; the
 // exporter-presets test suite fails when the file is stale, when a field or a
 // variable of the code is missing from it, or when it names one the code does
 // not read. Defaults come from the code's DEFAULT_OPTIONS objects.
@@ -369,7 +369,7 @@ function variablesOf(doc: OptionDoc): string {
 
 export function renderConfigureDoc(): string {
   const lines = [
-    '<!-- Generated from scripts/configure-doc.ts by `node scripts/gen-configure-doc.cjs`. Do not edit; a test checks it against the code. -->',
+    '<!-- Generated from scripts/configure-doc.ts by `node scripts/gen-docs.cjs`. Do not edit; a test checks it against the code. -->',
     '# Configure',
     '',
     'Every option of `@nodevitals/instrumentation` and `@nodevitals/exporter-presets`, and every `OTEL_*` variable they read.',

@@ -1,4 +1,4 @@
-// Renders docs/metrics.md from the catalog. `node scripts/gen-metrics-doc.cjs`
+// Renders docs/metrics.md from the catalog. `node scripts/gen-docs.cjs`
 // writes it; the instrumentation test suite fails when the file is stale.
 import { METRICS, type FamilyName, type MetricDefinition } from '../packages/instrumentation/src/catalog';
 import { DEFAULT_OPTIONS } from '../packages/instrumentation/src/options';
@@ -42,7 +42,7 @@ function cell(text: string): string {
 export function renderMetricsDoc(): string {
   const entries = Object.values(METRICS);
   const lines = [
-    '<!-- Generated from packages/instrumentation/src/catalog.ts by `node scripts/gen-metrics-doc.cjs`. Do not edit. -->',
+    '<!-- Generated from packages/instrumentation/src/catalog.ts by `node scripts/gen-docs.cjs`. Do not edit. -->',
     '# Metric reference',
     '',
     `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in five families, each family switched off with its option (\`heap: false\`, …).`,

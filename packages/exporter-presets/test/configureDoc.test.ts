@@ -77,7 +77,7 @@ function variablesTheCodeReads(): Set<string> {
 }
 
 describe('docs/configure.md', () => {
-  it('is exactly what scripts/configure-doc.ts renders (run `node scripts/gen-configure-doc.cjs` after changing it)', () => {
+  it('is exactly what scripts/configure-doc.ts renders (run `node scripts/gen-docs.cjs` after changing it)', () => {
     expect(PAGE).toBe(renderConfigureDoc());
   });
 

@@ -6,7 +6,7 @@ import { renderMetricsDoc } from '../../../scripts/metrics-doc';
 describe('docs/metrics.md', () => {
   const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'metrics.md'), 'utf8');
 
-  it('is exactly what the catalog renders (run `node scripts/gen-metrics-doc.cjs` after changing it)', () => {
+  it('is exactly what the catalog renders (run `node scripts/gen-docs.cjs` after changing it)', () => {
     expect(doc).toBe(renderMetricsDoc());
   });
 
