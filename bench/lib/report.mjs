@@ -539,7 +539,7 @@ function discussion(results) {
           `for this target: one \`process.memoryUsage()\` per collection shared by the heap and process families (RSS from it, ` +
           `external memory from the heap statistics), open descriptors counted with one \`stat\` of \`/proc/self/fd\` ` +
           `instead of listing it, one batch callback for all families instead of one each, and frozen attribute sets ` +
-          `made once. What is left of its own time is the API reads.`
+          `made once. What is left of its own callbacks' time is the API reads (the floor) and handing ${ours.points} values to the SDK.`
         : ''),
   );
 
@@ -561,8 +561,8 @@ function discussion(results) {
           ? ` Between collections nodevitals' event-loop sampler, a JavaScript timer ticking every ${10} ms, fills the heap with ` +
             `${(results.idle.nodevitals.bytesPerSecond / 1024).toFixed(0)} KiB/s (runtime-node ${(results.idle['runtime-node'].bytesPerSecond / 1024).toFixed(0)}, ` +
             `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram): each tick runs JavaScript (Node's timer code, ` +
-            `one utilization read, one histogram record). After a long gap the young generation is fuller, so a scavenge lands inside ` +
-            `nodevitals' next collection or serialisation more often than inside the peers'. That is the price of delay ` +
+            `one utilization read, one histogram record). After a long gap the young generation is fuller, so a scavenge is more likely ` +
+            `to land inside nodevitals' next collection or serialisation than inside the peers'. That is the price of delay ` +
             `values without the resolution floor and a window two readers can share.`
           : ''),
     );
@@ -580,7 +580,9 @@ function discussion(results) {
       `to nodevitals' collection to write ${ours.samples} samples (${kb(ours.expositionBytes)}), while prom-client writes ` +
       `${prom.samples} samples (${kb(prom.expositionBytes)}) straight from its own objects: it exposes fewer series ` +
       `(no per-space available/physical sizes, no window statistics, no descriptor limit) and skips the SDK. ` +
-      `A nodevitals user who only scrapes can drop families with the per-family options.`,
+      `After a long gap the difference widens: the serializer runs cold over more series, and a scavenge is more likely ` +
+      `to land in it (see the allocation note above). A nodevitals user who only scrapes can drop families with the ` +
+      `per-family options.`,
   );
 
   // 4. heap
@@ -654,8 +656,8 @@ export function renderChart(results) {
     { source: d.longGap, key: 'scrape', whisker: 'p90', label: `collect + text, ${seconds(s.longGapMillis)} gap`, color: '#ffbe7d' },
   ].filter((se) => rows.every((name) => se.source[name]));
   const left = 150;
-  const width = 820;
-  const plot = width - left - 60;
+  const width = 860;
+  const plot = width - left - 110; // room on the right for the label of a cut whisker
   const barHeight = 11;
   const rowHeight = series.length * (barHeight + 2) + 14;
   const top = 28 + series.length * 15 + 10;
