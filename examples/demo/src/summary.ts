@@ -71,7 +71,7 @@ export function summarize(before: Snapshot | undefined, after: Snapshot, elapsed
     .join(', ');
   return [
     `heap        ${mib(used)} used of ${mib(limit)} limit (${percent(used !== undefined && limit ? used / limit : undefined)})`,
-    `gc          ${gcCount} pauses, p99 ${ms(quantileBetween(gcBefore, gcAfter, 0.99))}, ${percent(gcTime / elapsedSeconds)} of the time`,
+    `gc          ${gcCount} pauses, p99 ≤ ${ms(quantileBetween(gcBefore, gcAfter, 0.99))} (bucket bound), ${percent(gcTime / elapsedSeconds)} of the time`,
     `event loop  delay p99 ${ms(gauge(after, METRICS.eventLoopDelayP99.name))}, max ${ms(gauge(after, METRICS.eventLoopDelayMax.name))}, utilization ${percent(gauge(after, METRICS.eventLoopUtilization.name))}`,
     `resources   ${busiest || 'none'}`,
   ].join('\n');
