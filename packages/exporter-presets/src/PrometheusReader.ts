@@ -1,14 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
-import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import {
-  AggregationTemporality,
-  DataPointType,
-  MetricReader,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
-import { prometheusName } from './internal/prometheusUnits.js';
+import { AggregationTemporality, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { PrometheusTextSerializer } from './internal/prometheusText.js';
 
 /** Where the endpoint listens, once it does. */
 export interface PrometheusAddress {
@@ -46,7 +40,7 @@ export class PrometheusReader extends MetricReader {
   /** Resolves once the server listens; rejects if it cannot (port taken, bad host). */
   readonly ready: Promise<PrometheusAddress>;
   private readonly server: Server;
-  private readonly serializer: PrometheusSerializer;
+  private readonly serializer: PrometheusTextSerializer;
   private boundAddress: PrometheusAddress | undefined;
   private inFlight: Promise<string> | undefined;
   private readonly droppedExponential = new Set<string>();
@@ -54,7 +48,10 @@ export class PrometheusReader extends MetricReader {
   constructor(private readonly settings: PrometheusReaderSettings) {
     // Prometheus expects cumulative series; the aggregation stays the default or a view's.
     super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-    this.serializer = new PrometheusSerializer();
+    this.serializer = new PrometheusTextSerializer({
+      withUnitSuffixes: settings.withUnitSuffixes,
+      onUnsupported: (metric) => this.warnUnsupported(metric),
+    });
     this.server = createServer((request, response) => this.handle(request, response));
     // A metrics endpoint must not keep a finished application alive.
     this.server.unref();
@@ -133,7 +130,7 @@ export class PrometheusReader extends MetricReader {
       const timedOut = errors.find((error) => (error as Error)?.name === 'TimeoutError' || (error as Error)?.constructor?.name === 'TimeoutError');
       if (timedOut) throw new ScrapeTimeoutError(`collection exceeded ${timeoutMillis} ms`);
       if (errors.length > 0) diag.warn('Prometheus scrape: some metric callbacks failed; serving the others', ...errors);
-      return this.serialize(resourceMetrics);
+      return this.serializer.serialize(resourceMetrics);
     } catch (error) {
       diag.warn(`Prometheus scrape answered 503: ${(error as Error)?.message ?? String(error)}`);
       throw error;
@@ -154,24 +151,13 @@ export class PrometheusReader extends MetricReader {
     return collection;
   }
 
-  private serialize(resourceMetrics: ResourceMetrics): string {
-    const scopeMetrics = resourceMetrics.scopeMetrics.map((scope) => ({
-      ...scope,
-      metrics: scope.metrics
-        .filter((metric) => {
-          if (metric.dataPointType !== DataPointType.EXPONENTIAL_HISTOGRAM) return true;
-          // The text format has no exponential histograms; say so once per metric, not per scrape.
-          if (!this.droppedExponential.has(metric.descriptor.name)) {
-            this.droppedExponential.add(metric.descriptor.name);
-            diag.warn(
-              `${metric.descriptor.name} is an exponential histogram, which the Prometheus text format cannot carry; it is left out of /metrics`,
-            );
-          }
-          return false;
-        })
-        .map((metric) => prometheusName(metric, this.settings.withUnitSuffixes)),
-    }));
-    return this.serializer.serialize({ ...resourceMetrics, scopeMetrics });
+  /** The text format has no exponential histograms; say so once per metric, not per scrape. */
+  private warnUnsupported(metric: MetricData): void {
+    if (this.droppedExponential.has(metric.descriptor.name)) return;
+    this.droppedExponential.add(metric.descriptor.name);
+    diag.warn(
+      `${metric.descriptor.name} is an exponential histogram, which the Prometheus text format cannot carry; it is left out of /metrics`,
+    );
   }
 }
 
