@@ -1,24 +1,38 @@
 // The contenders, set up the way their READMEs tell a user to, each behind
 // the same small interface so every worker measures them with the same code:
 //   collect()  what a metric reader's collect() costs (prom-client: getMetricsAsJSON())
-//   scrape()   collect plus Prometheus text serialisation (prom-client: register.metrics())
+//   scrape()   collect plus Prometheus text serialisation, with the serializer each
+//              contender's users get: nodevitals the one behind the exporter-presets
+//              Prometheus reader, runtime-node upstream's PrometheusSerializer,
+//              prom-client register.metrics()
 //   read()     the values the accuracy workers compare, in seconds
 import { readdirSync, statSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
-import { SNAPSHOT_ENTRY } from './build.mjs';
+import { PROMETHEUS_TEXT_ENTRY, SNAPSHOT_ENTRY } from './build.mjs';
 
 export const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
 export const FAMILIES = ['heap', 'gc', 'eventLoop', 'resources', 'process'];
 
-async function otelSetup(start) {
+/**
+ * The text serializer nodevitals users get: @nodevitals/exporter-presets'
+ * Prometheus reader runs it on every GET /metrics, with its default unit
+ * suffixes. The reader's HTTP server is left out, as the peers' are.
+ */
+export async function nodevitalsSerializer() {
+  const { PrometheusTextSerializer } = await import(PROMETHEUS_TEXT_ENTRY);
+  return new PrometheusTextSerializer({ withUnitSuffixes: true });
+}
+
+async function otelSetup(start, serializerFor) {
   const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
   const { PrometheusExporter, PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
-  // The exporter is a MetricReader: collect() is the reader's collection and
-  // its serializer is what GET /metrics runs, with no server of its own.
+  // The exporter is a MetricReader: collect() is the reader's collection (the
+  // same MetricReader.collect() every SDK reader runs) and its serializer is
+  // what its GET /metrics runs, with no server of its own.
   const reader = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({ readers: [reader] });
-  const serializer = reader._serializer ?? new PrometheusSerializer();
+  const serializer = serializerFor ? await serializerFor() : (reader._serializer ?? new PrometheusSerializer());
   const stop = await start(provider);
   const collect = async () => {
     const { resourceMetrics, errors } = await reader.collect();
@@ -178,7 +192,7 @@ export async function setup(name) {
     return otelSetup((provider) => {
       const handle = startRuntimeMetrics({ meterProvider: provider, ...families });
       return () => handle.stop();
-    });
+    }, nodevitalsSerializer);
   }
   throw new Error(`unknown contender ${name}`);
 }

@@ -387,14 +387,19 @@ between contenders measured in this same run, not the absolute times: ${loadNote
 | CPU | ${m.cpu}, ${m.nproc} cores available (nproc) |
 | memory | ${m.memoryGiB} GiB |
 | Node.js | ${m.node} (V8 ${m.v8}), ${m.platform} |
-| commit | ${results.commit}; measured build of @nodevitals/instrumentation: sha256 ${results.instrumentationBuild} (bench/.snapshot) |
+| commit | ${results.commit}; measured builds of @nodevitals/instrumentation and @nodevitals/exporter-presets: sha256 ${results.instrumentationBuild} (bench/.snapshot) |
 ${Object.entries(v).map(([name, version]) => `| \`${name}\` | ${version} |`).join('\n')}
 
 Each contender runs with its defaults: nodevitals \`startRuntimeMetrics({ meterProvider })\` (all five
 families), runtime-node \`new RuntimeNodeInstrumentation()\` with \`setMeterProvider()\`, and prom-client
 \`collectDefaultMetrics()\` on its global registry. The two OpenTelemetry contenders use an SDK
 \`MeterProvider\` whose only reader is \`PrometheusExporter({ preventServerStart: true })\`: its
-\`collect()\` is the reader's collection, and its serializer is exactly what \`GET /metrics\` runs.
+\`collect()\` is the reader's collection (the SDK's \`MetricReader.collect()\`, the same in every SDK reader).
+Prometheus text is what each contender's users get on \`GET /metrics\`, without the HTTP server:
+nodevitals the serializer of the \`@nodevitals/exporter-presets\` Prometheus reader
+(\`PrometheusTextSerializer\`, default unit suffixes, imported from the snapshot of its build); runtime-node
+\`PrometheusSerializer.serialize()\` of \`@opentelemetry/exporter-prometheus\` ${v['@opentelemetry/exporter-prometheus']},
+which its \`PrometheusExporter\` runs; prom-client \`register.metrics()\`.
 
 ## Results
 
@@ -412,7 +417,7 @@ ${renderTables(results)}
   Cumulative temporality (the SDK default).
 - **Cost per collection** (\`cost.mjs\`), twice. *Short gap* (mode \`gap\`): ${s.costWarmup} warm-up calls, then
   ${s.costSamples} timed calls of \`reader.collect()\` alternating with ${s.costSamples} of collect +
-  \`PrometheusSerializer.serialize()\`, each after **${s.gapMillis} ms idle** (a timer in the same process).
+  Prometheus text (each contender's serializer, as above), each after **${s.gapMillis} ms idle** (a timer in the same process).
   *Scrape-interval gap* (mode \`turns\`): ${s.longGapCopies} processes of each row (${s.longGapCopies * 5} in all) sit idle while
   \`run.mjs\` hands out turns over IPC, round-robin, one process at a time, evenly spaced, so that every
   process gets one call every **${seconds(s.longGapMillis)}** (a Prometheus scrape interval is 10-60 s) and no two calls
@@ -572,17 +577,22 @@ function discussion(results) {
   const ourText = ours.scrape.median - ours.collect.median;
   const scrapeRatio = ours.scrape.median / prom.scrape.median;
   const longScrape = long.nodevitals && long['prom-client'] ? long.nodevitals.scrape.median / long['prom-client'].scrape.median : NaN;
+  const scrapeMet = scrapeRatio < 1 && !(longScrape >= 1);
   lines.push(
     `- **Collect + Prometheus text vs prom-client's \`register.metrics()\`.** ${x(scrapeRatio)} after ${shortGap}` +
       (Number.isFinite(longScrape) ? `, ${x(longScrape)} after ${longGap}` : '') +
-      `: ${scrapeRatio < 1 && !(longScrape >= 1) ? '**met**.' : `**missed** by ${pct(Math.max(scrapeRatio, Number.isFinite(longScrape) ? longScrape : 0) - 1)} at the worse gap.`} ` +
-      `The OpenTelemetry Prometheus serializer (\`@opentelemetry/exporter-prometheus\`, not ours) adds about ${us(ourText)} ` +
+      `: ${scrapeMet ? '**met**.' : `**missed** by ${pct(Math.max(scrapeRatio, Number.isFinite(longScrape) ? longScrape : 0) - 1)} at the worse gap.`} ` +
+      `nodevitals' serializer (the exporter-presets Prometheus reader's own, not \`@opentelemetry/exporter-prometheus\`'s) adds about ${us(ourText)} ` +
       `to nodevitals' collection to write ${ours.samples} samples (${kb(ours.expositionBytes)}), while prom-client writes ` +
-      `${prom.samples} samples (${kb(prom.expositionBytes)}) straight from its own objects: it exposes fewer series ` +
-      `(no per-space available/physical sizes, no window statistics, no descriptor limit) and skips the SDK. ` +
-      `After a long gap the difference widens: the serializer runs cold over more series, and a scavenge is more likely ` +
-      `to land in it (see the allocation note above). A nodevitals user who only scrapes can drop families with the ` +
-      `per-family options.`,
+      `${prom.samples} samples (${kb(prom.expositionBytes)}) straight from its own objects` +
+      (scrapeMet
+        ? '. '
+        : `: it exposes fewer series (no per-space available/physical sizes, no window statistics, no descriptor limit) and skips the SDK. `) +
+      (Number.isFinite(longScrape) && longScrape > scrapeRatio
+        ? `After a long gap the difference widens: the serializer runs cold over more series, and a scavenge is more likely ` +
+          `to land in it (see the allocation note above). `
+        : '') +
+      (scrapeMet ? '' : `A nodevitals user who only scrapes can drop families with the per-family options.`),
   );
 
   // 4. heap

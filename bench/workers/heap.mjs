@@ -7,7 +7,7 @@
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setup } from '../lib/contenders.mjs';
-import { SNAPSHOT_ENTRY } from '../lib/build.mjs';
+import { PROMETHEUS_TEXT_ENTRY, SNAPSHOT_ENTRY } from '../lib/build.mjs';
 import { reply } from '../lib/child.mjs';
 
 const [name, firstArg, secondArg] = process.argv.slice(2);
@@ -35,6 +35,7 @@ await Promise.all([
   name === 'prom-client' ? import('prom-client') : undefined,
   name === 'runtime-node' ? import('@opentelemetry/instrumentation-runtime-node') : undefined,
   name.startsWith('nodevitals') ? import(SNAPSHOT_ENTRY) : undefined,
+  name.startsWith('nodevitals') ? import(PROMETHEUS_TEXT_ENTRY) : undefined,
 ]);
 const before = await usedAfterGc();
 const contender = await setup(name);
