@@ -10,13 +10,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertPackagesBuilt, freePort, runExample, stopAll, type Child } from './helpers/children';
+import { stopAll } from './helpers/children';
 import { promtool, type ToolResult } from './helpers/promtool';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { toYaml } from './helpers/yaml';
 import { familyOf, type FamilyName } from './tools/catalogNames';
-import { PrometheusWithRules } from './tools/prometheusWithRules';
+import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
 import { dashboardQueries, legendLabels, loadDashboard, panelsOf, rowTitles, type DashboardQuery } from './tools/dashboard';
 
 afterAll(stopAll);
@@ -167,24 +167,7 @@ describe('Grafana dashboard', () => {
   });
 
   describe('in a real Prometheus scraping the preset, with the rules loaded', () => {
-    const prometheus = new PrometheusWithRules();
-    let app: Child;
-
-    beforeAll(async () => {
-      assertPackagesBuilt();
-      const port = await freePort();
-      app = runExample('prometheus-scrape', 'src/main.ts', {
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-      });
-      await app.waitFor(/runtime metrics at/, 15_000);
-      await prometheus.start([`127.0.0.1:${port}`]);
-    }, 60_000);
-
-    afterAll(async () => {
-      await prometheus.stop();
-      await app?.stop();
-    });
+    const prometheus = usePresetScrapedWithRules();
 
     test('every panel query and variable query returns series (no empty panel)', async () => {
       let empty: string[] = [];

@@ -9,14 +9,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertPackagesBuilt, freePort, runExample, stopAll, type Child } from './helpers/children';
+import { stopAll } from './helpers/children';
 import { PROMETHEUS_DIR, RULE_FILES } from './helpers/paths';
 import { promtool } from './helpers/promtool';
 import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { readYaml, toYaml } from './helpers/yaml';
-import { PrometheusWithRules } from './tools/prometheusWithRules';
+import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
 import { ALERT_CASES } from './tools/ruleCases';
 import { buildRuleTests, RULE_TEST_FILE } from './tools/ruleTests';
 
@@ -161,24 +161,7 @@ describe('rules against a real scrape of the Prometheus preset', () => {
 });
 
 describe('rules in a real Prometheus scraping the preset', () => {
-  const prometheus = new PrometheusWithRules();
-  let app: Child;
-
-  beforeAll(async () => {
-    assertPackagesBuilt();
-    const port = await freePort();
-    app = runExample('prometheus-scrape', 'src/main.ts', {
-      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-    });
-    await app.waitFor(/runtime metrics at/, 15_000);
-    await prometheus.start([`127.0.0.1:${port}`]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await prometheus.stop();
-    await app?.stop();
-  });
+  const prometheus = usePresetScrapedWithRules();
 
   test('every recording rule yields a plausible value from real data, and every rule evaluates without error', async () => {
     const { recording } = loadRules();

@@ -18,9 +18,30 @@ export function freeTcpPort(): Promise<number> {
   });
 }
 
+export interface PrometheusOptions {
+  /** Scrape job name, the `job` label of every scraped series. */
+  jobName?: string;
+  metricsPath?: string;
+  /** Rule files to load (absolute paths); none by default. */
+  ruleFiles?: string[];
+  /** How often rule groups without their own interval are evaluated. */
+  evaluationInterval?: string;
+}
+
+export type Sample = { metric: Record<string, string>; value: [number, string] };
+
+export interface RuleState {
+  name: string;
+  type: 'recording' | 'alerting';
+  health: string;
+  lastError?: string;
+  state?: string;
+}
+
 /**
  * A real Prometheus server (Debian's package) on a free loopback port, with a
- * temporary config and TSDB, scraping `targets` every second.
+ * temporary config and TSDB, scraping `targets` every second and optionally
+ * evaluating rule files.
  */
 export class PrometheusServer {
   private process: ChildProcess | undefined;
@@ -32,25 +53,31 @@ export class PrometheusServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(targets: string[], metricsPath = '/metrics'): Promise<this> {
-    this.directory = mkdtempSync(join(tmpdir(), 'nodevitals-prometheus-'));
+  /**
+   * The temporary folder of this server (created on first use, removed by
+   * `stop`), where callers may put files the config refers to, such as rule copies.
+   */
+  workDirectory(): string {
+    this.directory ??= mkdtempSync(join(tmpdir(), 'nodevitals-prometheus-'));
+    return this.directory;
+  }
+
+  async start(targets: string[], options: PrometheusOptions = {}): Promise<this> {
+    const { jobName = 'nodevitals', metricsPath = '/metrics', ruleFiles = [], evaluationInterval = '1s' } = options;
+    const directory = this.workDirectory();
     this.port = await freeTcpPort();
-    const config = [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 900ms',
-      'scrape_configs:',
-      '  - job_name: nodevitals',
-      `    metrics_path: ${metricsPath}`,
-      '    static_configs:',
-      `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
-    ].join('\n');
-    writeFileSync(join(this.directory, 'prometheus.yml'), config);
+    const config = {
+      global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: evaluationInterval },
+      rule_files: ruleFiles,
+      scrape_configs: [{ job_name: jobName, metrics_path: metricsPath, static_configs: [{ targets }] }],
+    };
+    // JSON is valid YAML, so no YAML writer is needed for the config.
+    writeFileSync(join(directory, 'prometheus.yml'), JSON.stringify(config, null, 2));
     this.process = spawn(
       PROMETHEUS_BINARY,
       [
-        `--config.file=${join(this.directory, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(this.directory, 'data')}`,
+        `--config.file=${join(directory, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(directory, 'data')}`,
         `--web.listen-address=127.0.0.1:${this.port}`,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -61,17 +88,29 @@ export class PrometheusServer {
     return this;
   }
 
+  /** GETs `/api/v1/<path>`; returns `data`, or throws with Prometheus's error. */
+  async api<T>(path: string): Promise<T> {
+    const response = await fetch(`${this.url}/api/v1/${path}`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success') throw new Error(`${path} failed: ${body.error}`);
+    return body.data;
+  }
+
   /** Runs an instant query; returns the result vector. */
-  async query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-    const response = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
-    const body = (await response.json()) as { status: string; data: { result: any[] }; error?: string };
-    if (body.status !== 'success') throw new Error(`query ${promql} failed: ${body.error}`);
-    return body.data.result;
+  async query(promql: string): Promise<Sample[]> {
+    const data = await this.api<{ result: Sample[] }>(`query?query=${encodeURIComponent(promql)}`);
+    return data.result;
+  }
+
+  /** Every loaded rule with its evaluation health. */
+  async rules(): Promise<RuleState[]> {
+    const data = await this.api<{ groups: Array<{ rules: RuleState[] }> }>('rules');
+    return data.groups.flatMap((group) => group.rules);
   }
 
   /** Polls `query` until it returns at least one series. */
-  async waitForSeries(promql: string, timeoutMillis = 20_000) {
-    let result: Awaited<ReturnType<PrometheusServer['query']>> = [];
+  async waitForSeries(promql: string, timeoutMillis = 20_000): Promise<Sample[]> {
+    let result: Sample[] = [];
     await this.poll(
       async () => {
         result = await this.query(promql);
@@ -83,16 +122,20 @@ export class PrometheusServer {
     return result;
   }
 
-  private async poll(check: () => Promise<boolean>, timeoutMillis: number, what: string): Promise<void> {
+  /** Polls until `check` holds; the last failure and the server's log are in the error. */
+  async poll(check: () => Promise<boolean>, timeoutMillis: number, what: string, intervalMillis = 250): Promise<void> {
     const deadline = Date.now() + timeoutMillis;
+    let last: unknown;
     for (;;) {
       try {
         if (await check()) return;
-      } catch {
-        // Not up yet.
+      } catch (error) {
+        last = error;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; prometheus log:\n${this.log.slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what} (${String(last ?? 'condition false')}); prometheus log:\n${this.log.slice(-2000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMillis));
     }
   }
 
@@ -107,5 +150,6 @@ export class PrometheusServer {
       clearTimeout(timer);
     }
     if (this.directory) rmSync(this.directory, { recursive: true, force: true });
+    this.directory = undefined;
   }
 }
