@@ -589,8 +589,10 @@ function discussion(results) {
         ? '. '
         : `: it exposes fewer series (no per-space available/physical sizes, no window statistics, no descriptor limit) and skips the SDK. `) +
       (Number.isFinite(longScrape) && longScrape > scrapeRatio
-        ? `After a long gap the difference widens: the serializer runs cold over more series, and a scavenge is more likely ` +
-          `to land in it (see the allocation note above). `
+        ? `After ${longGap} the difference widens: nodevitals' \`collect()\` alone takes ` +
+          `${us(long.nodevitals.collect.median)} (prom-client's \`getMetricsAsJSON()\` ${us(long['prom-client'].collect.median)}) and the ` +
+          `text adds about ${us(Math.max(0, long.nodevitals.scrape.median - long.nodevitals.collect.median))}; the collection runs cold, ` +
+          `and a scavenge is more likely to land in it (see the allocation note above). `
         : '') +
       (scrapeMet ? '' : `A nodevitals user who only scrapes can drop families with the per-family options.`),
   );
