@@ -90,7 +90,10 @@ describe('examples', () => {
   });
 
   test('prometheus-scrape serves the runtime metrics on /metrics', async () => {
-    const scrape = await scrapePreset();
+    const scrape = await scrapePreset({ OTEL_SERVICE_NAME: 'examples-scrape', OTEL_RESOURCE_ATTRIBUTES: 'service.version=2.3.4' });
+    // The resource from the environment reaches target_info.
+    expect(scrape.text).toMatch(/^target_info\{[^}]*service_name="examples-scrape"[^}]*\} 1$/m);
+    expect(scrape.text).toMatch(/^target_info\{[^}]*service_version="2\.3\.4"/m);
     for (const name of ['v8js_memory_heap_total_limit_bytes', 'process_cpu_time_seconds_total', 'nodejs_eventloop_utilization_ratio', 'v8js_gc_duration_seconds_bucket']) {
       expect(scrape.names).toContain(name);
     }

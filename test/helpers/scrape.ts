@@ -49,11 +49,12 @@ export async function fetchText(url: string): Promise<string> {
  * its default naming) on a free port. Waits until a GC and an event-loop
  * sample have been recorded, so the histogram and window series are present.
  */
-export async function scrapePreset(): Promise<Scrape> {
+export async function scrapePreset(env: Record<string, string> = {}): Promise<Scrape> {
   assertPackagesBuilt();
   const child = runExample('prometheus-scrape', 'src/main.ts', {
     OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
     OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+    ...env,
   });
   try {
     const [, url] = await child.waitFor(/runtime metrics at (http:\/\/\S+)/, 15_000);

@@ -8,6 +8,7 @@
  * Point Prometheus at it with collector-config/prometheus/prometheus.yml
  * (job `nodevitals-direct`).
  */
+import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { startRuntimeMetrics } from '@nodevitals/instrumentation';
 import { prometheusMetricReader, runtimeViews } from '@nodevitals/exporter-presets';
@@ -15,7 +16,10 @@ import { prometheusMetricReader, runtimeViews } from '@nodevitals/exporter-prese
 // Host and port come from OTEL_EXPORTER_PROMETHEUS_HOST / _PORT
 // (default localhost:9464; port 0 picks a free one).
 const reader = prometheusMetricReader();
-const meterProvider = new MeterProvider({ readers: [reader], views: runtimeViews() });
+// Without NodeSDK nothing reads OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES: the
+// env detector does, so target_info says which service this is.
+const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
+const meterProvider = new MeterProvider({ resource, readers: [reader], views: runtimeViews() });
 const runtimeMetrics = startRuntimeMetrics({ meterProvider });
 
 reader.ready.then(
