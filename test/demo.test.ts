@@ -121,7 +121,8 @@ describe('npm run demo', () => {
     expect(max).toBeGreaterThanOrEqual(p99);
     expect(utilization).toBeGreaterThan(0);
     expect(utilization).toBeLessThanOrEqual(100);
-    expect(result.stdout).toMatch(/^resources {3}.*TCPServerWrap \d+/m);
+    // The busiest resource types with their counts (which ones lead depends on the moment).
+    expect(result.stdout).toMatch(/^resources {3}[A-Za-z]+ \d+(, [A-Za-z]+ \d+)*$/m);
 
     // OTLP: periodic pushes and the last one at shutdown reached the receiver.
     expect(receiver.exports.length).toBeGreaterThanOrEqual(2);

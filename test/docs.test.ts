@@ -202,8 +202,9 @@ describe('against real output', () => {
         Object.values(ATTRIBUTES).some((key) => key === name || key.replace(/\./g, '_') === name);
       const unknown: string[] = [];
       for (const span of codeSpans(read(page))) {
-        // Lower-case only: `process.getActiveResourcesInfo()` is an API, not a metric.
-        for (const match of span.matchAll(/(?<![\w.$])(?:v8js|nodejs|process)[._][a-z0-9_.]*[a-z0-9](?![\w(])/g)) {
+        // Lower-case only: `process.getActiveResourcesInfo()` is an API, not a metric; nor is a
+        // prefix of a longer call such as `process.hrtime.bigint()`.
+        for (const match of span.matchAll(/(?<![\w.$])(?:v8js|nodejs|process)[._][a-z0-9_.]*[a-z0-9](?![\w(]|\.\w)/g)) {
           if (!known(match[0])) unknown.push(match[0]);
         }
       }
