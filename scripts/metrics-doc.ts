@@ -2,8 +2,8 @@
 // writes it; the instrumentation test suite fails when the file is stale.
 import { METRICS, type FamilyName, type MetricDefinition } from '../packages/instrumentation/src/catalog';
 import { DEFAULT_OPTIONS } from '../packages/instrumentation/src/options';
-import { prometheusName } from '../packages/exporter-presets/src/internal/prometheusUnits';
-import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+import { prometheusMetricName } from '../packages/exporter-presets/src/internal/prometheusUnits';
+import { DataPointType } from '@opentelemetry/sdk-metrics';
 
 const FAMILY_TITLES: Record<FamilyName, string> = {
   heap: 'Heap (`heap`)',
@@ -25,11 +25,10 @@ const DATA_POINT_TYPES: Record<MetricDefinition['instrument'], DataPointType> = 
  * own naming (unit suffix, `_total` on counters), `_bucket` shown for histograms.
  */
 export function prometheusNameOf(metric: MetricDefinition): string {
-  const named = prometheusName(
-    { descriptor: { name: metric.name, unit: metric.unit }, dataPointType: DATA_POINT_TYPES[metric.instrument] } as MetricData,
+  const base = prometheusMetricName(
+    { descriptor: { name: metric.name, unit: metric.unit }, dataPointType: DATA_POINT_TYPES[metric.instrument] },
     true,
-  ).descriptor.name;
-  const base = named.replace(/[^a-zA-Z0-9_:]/g, '_');
+  );
   if (metric.instrument === 'counter') return `${base}_total`;
   if (metric.instrument === 'histogram') return `${base}_bucket`;
   return base;

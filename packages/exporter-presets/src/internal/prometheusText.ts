@@ -6,7 +6,7 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { prometheusName } from './prometheusUnits.js';
+import { prometheusMetricName, sanitizeName } from './prometheusUnits.js';
 
 /**
  * The Prometheus text exposition format 0.0.4, written by us rather than by
@@ -128,8 +128,7 @@ export class PrometheusTextSerializer {
     const key = `${descriptor.name}\u0000${descriptor.unit}\u0000${metric.dataPointType}\u0000${monotonic}`;
     let name = this.names.get(key);
     if (name !== undefined) return name;
-    // prometheusName leaves a name it has nothing to add to as it was: sanitise it here.
-    name = sanitizeName(prometheusName(metric, this.options.withUnitSuffixes).descriptor.name);
+    name = prometheusMetricName(metric, this.options.withUnitSuffixes);
     if (name === '' || name === '_') {
       diag.error(`Prometheus: metric ${JSON.stringify(descriptor.name)} has no valid Prometheus name; it is left out`);
       name = null;
@@ -202,11 +201,6 @@ export class PrometheusTextSerializer {
     this.labelNames.set(key, name);
     return name;
   }
-}
-
-/** Prometheus names allow [a-zA-Z0-9_] (colons are for recording rules); runs of `_` collapse. */
-function sanitizeName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]+/g, '_').replace(/_{2,}/g, '_');
 }
 
 function prometheusType(metric: MetricData): PrometheusType | undefined {

@@ -1,4 +1,4 @@
-import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
+import { DataPointType } from '@opentelemetry/sdk-metrics';
 
 /**
  * Unit suffixes of Prometheus names, per OpenTelemetry's Prometheus
@@ -60,18 +60,35 @@ export function unitSuffix(unit: string, dataPointType: DataPointType): string {
 
 const HISTOGRAM_ENDINGS = /_(count|sum|bucket)$/;
 
+/** What `prometheusName` reads of a metric: its name, unit and point type. */
+export interface NamedMetric {
+  readonly descriptor: { readonly name: string; readonly unit: string };
+  readonly dataPointType: DataPointType;
+}
+
 /**
  * The name Prometheus should see: with its unit suffix when asked, and never
  * ending like a histogram's series unless it is one. `process.unix.file_descriptor.count`
  * as a gauge would read as the `_count` of a histogram (`promtool check metrics`
- * rejects it), so such a name gets `_value` appended.
+ * rejects it), so such a name gets `_value` appended. A name it has nothing to
+ * add to is returned as it was (not yet sanitised): see `prometheusMetricName`.
  */
-export function prometheusName(metric: MetricData, withUnitSuffixes: boolean): MetricData {
+export function prometheusName<T extends NamedMetric>(metric: T, withUnitSuffixes: boolean): T {
   const sanitized = sanitize(metric.descriptor.name);
   let name = sanitized.endsWith('_total') ? sanitized.slice(0, -'_total'.length) : sanitized;
   const suffix = withUnitSuffixes ? unitSuffix(metric.descriptor.unit, metric.dataPointType) : '';
   if (suffix !== '' && !name.endsWith(`_${suffix}`) && name !== suffix) name = `${name}_${suffix}`;
   if (metric.dataPointType !== DataPointType.HISTOGRAM && HISTOGRAM_ENDINGS.test(name)) name = `${name}_value`;
   if (name === sanitized) return metric;
-  return { ...metric, descriptor: { ...metric.descriptor, name } } as MetricData;
+  return { ...metric, descriptor: { ...metric.descriptor, name } };
+}
+
+/** Prometheus names allow [a-zA-Z0-9_] (colons are for recording rules): every other run becomes one `_`, and runs of `_` collapse. */
+export function sanitizeName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_]+/g, '_').replace(/_{2,}/g, '_');
+}
+
+/** The sanitised name a metric is served under, before any `_total`. */
+export function prometheusMetricName(metric: NamedMetric, withUnitSuffixes: boolean): string {
+  return sanitizeName(prometheusName(metric, withUnitSuffixes).descriptor.name);
 }
