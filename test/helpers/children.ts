@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, TS_REGISTER } from './paths';
 
@@ -106,15 +105,4 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((child) => child.stop(2000)));
 }
 
-/** A TCP port free right now on 127.0.0.1, for programs that only take a port from the environment. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../packages/exporter-presets/test/helpers/ports';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -10,6 +10,7 @@ import { consoleMetricReader } from '../src/consoleMetricReader';
 import { environmentResource } from '../src/internal/environmentResource';
 import { createMetricReaders } from '../src/createMetricReaders';
 import { OTLP_FIELDS, PROMETHEUS_FIELDS, type CreateMetricReadersOptions } from '../src/options';
+import { freePort } from './helpers/ports';
 import { otlpMetricReader } from '../src/otlpMetricReader';
 import { PrometheusReader } from '../src/PrometheusReader';
 import { prometheusMetricReader } from '../src/prometheusMetricReader';
@@ -634,14 +635,6 @@ describe('a wrong variable warns once', () => {
 });
 
 describe('Prometheus settings: option, then OTEL_EXPORTER_PROMETHEUS_{HOST,PORT}, then localhost:9464', () => {
-  async function freePort(): Promise<number> {
-    const server = createNetServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-
   function serve(env: Record<string, string>, options: Parameters<typeof prometheusMetricReader>[0] = {}) {
     const reader = withEnv(env, () => prometheusMetricReader(options));
     attach(reader);

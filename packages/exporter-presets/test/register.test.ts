@@ -4,7 +4,8 @@ import { METRICS } from '@nodevitals/instrumentation';
 import { FIXTURES, PACKAGE_ROOT, startNode, type ChildResult, type RunningChild } from './helpers/childProcess';
 import { GrpcReceiver } from './helpers/grpcReceiver';
 import type { ReceivedExport } from './helpers/otlpData';
-import { freeTcpPort, PrometheusServer } from './helpers/prometheusServer';
+import { freePort } from './helpers/ports';
+import { PrometheusServer } from './helpers/prometheusServer';
 
 /**
  * The zero-code entry as users run it: the built package, resolved by name
@@ -219,7 +220,7 @@ describe('register configured by the environment', () => {
   }, 60_000);
 
   it('serves /metrics with OTEL_METRICS_EXPORTER=prometheus, scraped by a real Prometheus', async () => {
-    const port = await freeTcpPort();
+    const port = await freePort();
     const app = startApp(LOADERS[0], {
       OTEL_METRICS_EXPORTER: 'prometheus',
       OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',

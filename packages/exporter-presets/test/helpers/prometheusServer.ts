@@ -1,22 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';
 export const PROMTOOL_BINARY = process.env.PROMTOOL_BINARY ?? '/usr/bin/promtool';
-
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PrometheusOptions {
   /** Scrape job name, the `job` label of every scraped series. */
@@ -65,7 +54,7 @@ export class PrometheusServer {
   async start(targets: string[], options: PrometheusOptions = {}): Promise<this> {
     const { jobName = 'nodevitals', metricsPath = '/metrics', ruleFiles = [], evaluationInterval = '1s' } = options;
     const directory = this.workDirectory();
-    this.port = await freeTcpPort();
+    this.port = await freePort();
     const config = {
       global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: evaluationInterval },
       rule_files: ruleFiles,

@@ -6,6 +6,7 @@ import { FIXTURES, runNode } from '../helpers/childProcess';
 import { clearOtelEnvironment } from '../helpers/env';
 import { FaultWatch } from '../helpers/faultWatch';
 import { GrpcReceiver } from '../helpers/grpcReceiver';
+import { freePort } from '../helpers/ports';
 
 clearOtelEnvironment();
 
@@ -18,12 +19,6 @@ function setup(reader: MetricReader) {
 
 function deliveredJobs(receiver: GrpcReceiver): number | undefined {
   return receiver.latest().metrics.get('jobs.done')?.points[0].value;
-}
-
-async function freePort(): Promise<number> {
-  const probe = await new GrpcReceiver().start(0);
-  probe.stop();
-  return probe.port;
 }
 
 const watch = new FaultWatch();

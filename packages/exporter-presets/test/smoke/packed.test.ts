@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packAndInstall } from '../../../../scripts/pack-and-install';
 import { GrpcReceiver } from '../helpers/grpcReceiver';
 import { httpRequest } from '../helpers/http';
+import { freePort } from '../helpers/ports';
 
 // The packages as published: built, packed, installed from the tarballs into a
 // fresh project, and used from ES modules, CommonJS, the zero-code entry
@@ -28,14 +28,6 @@ const SCRAPE_ONCE = `
 /** The environment of a child: PATH plus `env`, nothing inherited from the test runner. */
 function childEnv(env: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '', ...env };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const PROMETHEUS_ENV = {
