@@ -289,11 +289,11 @@ export const METRICS = define({
     name: 'process.unix.file_descriptor.count',
     instrument: 'updowncounter',
     unit: '{file_descriptor}',
-    description: 'File descriptors open in the process (Linux).',
+    description: 'File descriptors open in the process (Linux), the one nodevitals counts them with included.',
     attributes: [],
     family: 'process',
     convention: 'semconv',
-    source: 'readdir /proc/self/fd',
+    source: 'fstat of a kept /proc/self/fd descriptor (Linux 6.2+), else readdir /proc/self/fd',
   },
   fileDescriptorLimit: {
     name: 'process.unix.file_descriptor.limit',

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
+import { openFileDescriptorCounter, type FileDescriptorCounter } from './internal/FileDescriptorCounter.js';
 
 /** One `gc` performance entry, reduced to what the GC family needs. */
 export interface GcEntry {
@@ -37,7 +38,8 @@ export interface RuntimeSources {
   resourceUsage?: () => NodeJS.ResourceUsage;
   rss?: () => number;
   uptime?: () => number;
-  openFileDescriptors?: () => number;
+  /** Opens a counter of the process's open descriptors (the process family holds one while enabled). */
+  fileDescriptorCounter?: () => FileDescriptorCounter;
   fileDescriptorLimit?: () => number | undefined;
 }
 
@@ -61,28 +63,6 @@ function observeGc(onEntries: (entries: readonly GcEntry[]) => void): () => void
   });
   observer.observe({ entryTypes: ['gc'] });
   return () => observer.disconnect();
-}
-
-function listOpenFileDescriptors(): number {
-  // The listing itself holds one descriptor open while it reads.
-  return readdirSync('/proc/self/fd').length - 1;
-}
-
-function statOpenFileDescriptors(): number {
-  // Since Linux 6.2 the size of /proc/self/fd is the number of open
-  // descriptors: one stat, no listing, no descriptor of our own (a third of
-  // the listing's cost, which grows with the descriptors a server holds).
-  return statSync('/proc/self/fd').size;
-}
-
-/** The cheapest way this kernel offers to count open descriptors. */
-function fileDescriptorCounter(): () => number {
-  try {
-    if (statOpenFileDescriptors() > 0) return statOpenFileDescriptors;
-  } catch {
-    // fall back to the listing
-  }
-  return listOpenFileDescriptors;
 }
 
 function readFileDescriptorLimit(): number | undefined {
@@ -123,7 +103,7 @@ export function nodeRuntime(): RuntimeSources {
     resourceUsage: ifFunction(process.resourceUsage) && (() => process.resourceUsage()),
     rss: rss && (() => rss.call(process.memoryUsage)),
     uptime: () => process.uptime(),
-    openFileDescriptors: procfs ? fileDescriptorCounter() : undefined,
+    fileDescriptorCounter: procfs ? openFileDescriptorCounter : undefined,
     fileDescriptorLimit: procfs ? readFileDescriptorLimit : undefined,
   };
 }

@@ -38,7 +38,7 @@ describe('a runtime without an API skips that family, says so once, and the rest
   });
 
   it('no /proc: the descriptor metrics are left out, the process family stays', async () => {
-    const runtime = fakeRuntime({ openFileDescriptors: undefined, fileDescriptorLimit: undefined });
+    const runtime = fakeRuntime({ fileDescriptorCounter: undefined, fileDescriptorLimit: undefined });
     const harness = startHarness({ heap: false, gc: false, eventLoop: false, resources: false }, runtime);
     const metrics = await harness.readers[0].metrics();
     expect(metrics.has(METRICS.fileDescriptors.name)).toBe(false);

@@ -2,6 +2,7 @@ import type { Attributes, BatchObservableResult, Observable } from '@opentelemet
 import { ATTRIBUTES, METRICS } from '../catalog.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
+import type { FileDescriptorCounter } from '../internal/FileDescriptorCounter.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
 const attributes = (key: string, value: string): Attributes => Object.freeze({ [key]: value });
@@ -16,13 +17,15 @@ const MAJOR = attributes(ATTRIBUTES.pagingFaultType, 'major');
  * The process: one `process.resourceUsage()` per collection gives CPU time,
  * context switches and page faults; RSS comes from the collection's shared
  * memoryUsage() when the heap family read one; uptime and open descriptors are
- * one cheap read each. Descriptor metrics exist where /proc does (Linux).
+ * one cheap read each. Descriptor metrics exist where /proc does (Linux); while
+ * enabled, the family holds the one descriptor it counts them with.
  */
 export class ProcessFamily implements MetricFamily {
   readonly name = 'process';
   private readonly resourceUsage;
   private readonly counters = new MonotonicCounters();
   private readonly fileDescriptorLimit: number | undefined;
+  private descriptors: FileDescriptorCounter | undefined;
   private readonly instruments: Record<
     'cpuTime' | 'memory' | 'uptime' | 'contextSwitches' | 'pageFaults' | 'fileDescriptors' | 'fileDescriptorLimit',
     Observable
@@ -32,7 +35,7 @@ export class ProcessFamily implements MetricFamily {
   constructor(private readonly context: FamilyContext) {
     const { runtime, meter, logger } = context;
     this.resourceUsage = requireSource(runtime.resourceUsage, 'process.resourceUsage');
-    if (!runtime.openFileDescriptors) logger.debug('process.unix.file_descriptor.* skipped: no /proc/self/fd here');
+    if (!runtime.fileDescriptorCounter) logger.debug('process.unix.file_descriptor.* skipped: no /proc/self/fd here');
     this.fileDescriptorLimit = readOnce(runtime.fileDescriptorLimit);
     this.instruments = {
       cpuTime: createObservable(meter, METRICS.cpuTime),
@@ -51,11 +54,14 @@ export class ProcessFamily implements MetricFamily {
   }
 
   enable(): void {
+    this.descriptors ??= this.context.runtime.fileDescriptorCounter?.();
     this.registration.register();
   }
 
   disable(): void {
     this.registration.remove();
+    this.descriptors?.close();
+    this.descriptors = undefined;
   }
 
   private counter(result: BatchObservableResult, observable: Observable, key: string, value: number, attrs: Attributes) {
@@ -74,7 +80,7 @@ export class ProcessFamily implements MetricFamily {
     this.counter(result, i.pageFaults, 'major', usage.majorPageFault, MAJOR);
     observeFinite(result, i.memory, this.context.reads.rss());
     observeFinite(result, i.uptime, runtime.uptime?.());
-    if (runtime.openFileDescriptors) observeFinite(result, i.fileDescriptors, runtime.openFileDescriptors());
+    if (this.descriptors) observeFinite(result, i.fileDescriptors, this.descriptors.count());
     observeFinite(result, i.fileDescriptorLimit, this.fileDescriptorLimit);
   }
 }
