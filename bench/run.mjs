@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './lib/build.mjs';
 import { runWorker, startWorker } from './lib/child.mjs';
-import { CONTENDERS, FAMILIES } from './lib/contenders.mjs';
+import { CONTENDERS, FAMILIES, SDK_ALONE } from './lib/contenders.mjs';
 import { commit, machine, versions } from './lib/machine.mjs';
 import { renderChart, renderMarkdown, renderTables } from './lib/report.mjs';
 import { parseTraceGc } from './lib/traceGc.mjs';
@@ -103,9 +103,9 @@ const results = {
 // The load average says whether other work shared the machine during the run.
 const loadTimer = setInterval(() => results.load.push(loadavg()[0]), 15_000).unref();
 
-// 1, 2, 7: size and cost per collection after a short gap, raw floor,
-// per-family breakdown, OTLP bytes.
-const COST_RUNS = ['floor', 'none', ...CONTENDERS];
+// 1, 2, 7: size and cost per collection after a short gap, raw floor, the
+// SDK alone with each contender's points, per-family breakdown, OTLP bytes.
+const COST_RUNS = ['floor', 'none', ...SDK_ALONE, ...CONTENDERS];
 results.cost = {};
 for (const name of COST_RUNS) {
   log(`cost, ${SETTINGS.gapMillis} ms gap: ${name}`);

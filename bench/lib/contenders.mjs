@@ -12,6 +12,8 @@ import * as v8 from 'node:v8';
 import { PROMETHEUS_TEXT_ENTRY, SNAPSHOT_ENTRY } from './build.mjs';
 
 export const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
+/** The SDK-alone rows: each OpenTelemetry contender's points, fed to the SDK as constants. */
+export const SDK_ALONE = ['sdk:nodevitals', 'sdk:runtime-node'];
 export const FAMILIES = ['heap', 'gc', 'eventLoop', 'resources', 'process'];
 
 /**
@@ -169,14 +171,62 @@ function rawFloorSetup() {
   return { kind: 'floor', collect: readAll, scrape: readAll, points: async () => 0, async stop() {} };
 }
 
+const OBSERVABLE_KINDS = {
+  OBSERVABLE_COUNTER: 'createObservableCounter',
+  OBSERVABLE_UP_DOWN_COUNTER: 'createObservableUpDownCounter',
+  OBSERVABLE_GAUGE: 'createObservableGauge',
+};
+
+/**
+ * The SDK's part of an OpenTelemetry contender's collection: the contender is
+ * collected once, then a fresh MeterProvider gets the same instruments (name,
+ * kind, unit, bucket boundaries) with the same points (attribute sets),
+ * observed as constants by one batch callback, histograms recorded once. No
+ * runtime API is read and no instrumentation code runs: what collecting that
+ * contender's output costs when the instrumentation itself costs nothing.
+ */
+async function sdkAloneSetup(of) {
+  const probe = await setup(of);
+  // The steady-state shape: samplers have ticked and a few scavenges have
+  // produced the GC histogram's points, as in the measured runs.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  let garbage = [];
+  for (let i = 0; i < 2e6; i++) garbage.push({ i }), i % 1e4 === 0 && (garbage = []);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const shape = (await probe.collect()).scopeMetrics.flatMap((scope) => scope.metrics);
+  await probe.stop();
+  return otelSetup((provider) => {
+    const meter = provider.getMeter('sdk-alone');
+    const observed = [];
+    for (const { descriptor, dataPoints } of shape) {
+      const options = { unit: descriptor.unit, description: descriptor.description };
+      const points = dataPoints.map((point) => ({ attributes: Object.freeze({ ...point.attributes }), value: point.value }));
+      const create = OBSERVABLE_KINDS[descriptor.type];
+      if (create) {
+        observed.push({ instrument: meter[create](descriptor.name, options), points });
+        continue;
+      }
+      const boundaries = dataPoints[0]?.value?.buckets?.boundaries;
+      const histogram = meter.createHistogram(descriptor.name, { ...options, advice: boundaries && { explicitBucketBoundaries: boundaries } });
+      for (const { attributes, value } of points) histogram.record(value.sum / Math.max(1, value.count), attributes);
+    }
+    const instruments = observed.map((entry) => entry.instrument);
+    meter.addBatchObservableCallback((result) => {
+      for (const { instrument, points } of observed) for (const { attributes, value } of points) result.observe(instrument, value, attributes);
+    }, instruments);
+  });
+}
+
 /**
  * `name` is a contender, `none` (an SDK MeterProvider with nothing on it),
- * `floor` (raw API reads), or `nodevitals:<family>` (one family alone).
+ * `floor` (raw API reads), `sdk:<contender>` (the SDK alone, fed that
+ * contender's points as constants), or `nodevitals:<family>` (one family alone).
  */
 export async function setup(name) {
   if (name === 'prom-client') return promClientSetup();
   if (name === 'floor') return rawFloorSetup();
   if (name === 'none') return otelSetup(() => undefined);
+  if (name.startsWith('sdk:')) return sdkAloneSetup(name.slice('sdk:'.length));
   if (name === 'runtime-node') {
     const { RuntimeNodeInstrumentation } = await import('@opentelemetry/instrumentation-runtime-node');
     return otelSetup((provider) => {
