@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, statSync, type Stats } from 'node:fs';
 
 /** Counts the process's open descriptors; `close()` releases what counting holds open. */
 export interface FileDescriptorCounter {
@@ -46,30 +46,26 @@ class ProcFdCounter implements FileDescriptorCounter {
   }
 
   count(): number {
-    const fd = this.fd;
-    if (fd !== undefined) {
-      try {
-        const stats = fstatSync(fd);
-        if (stats.ino === this.ino && stats.dev === this.dev && stats.isDirectory()) return stats.size;
-      } catch {
-        // closed behind our back
-      }
-      this.fd = undefined;
-    }
-    return statSync(FD_DIRECTORY).size;
+    return (this.ours() ?? statSync(FD_DIRECTORY)).size;
   }
 
   close(): void {
     const fd = this.fd;
+    if (this.ours()) closeSync(fd!);
     this.fd = undefined;
-    if (fd === undefined) return;
+  }
+
+  /** fstat of the kept descriptor while it still is the directory we opened; else it is forgotten. */
+  private ours(): Stats | undefined {
+    if (this.fd === undefined) return undefined;
     try {
-      // Only ours if it still is that directory.
-      const stats = fstatSync(fd);
-      if (stats.ino === this.ino && stats.dev === this.dev) closeSync(fd);
+      const stats = fstatSync(this.fd);
+      if (stats.ino === this.ino && stats.dev === this.dev && stats.isDirectory()) return stats;
     } catch {
-      // already gone
+      // closed behind our back
     }
+    this.fd = undefined;
+    return undefined;
   }
 }
 
