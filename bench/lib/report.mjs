@@ -284,7 +284,8 @@ export function renderTables(results) {
         ['API', `median, ${s.gapMillis} ms gap`, 'p99', `median, ${seconds(s.longGapMillis)} gap`, 'p90'],
         d.apis.map(([api, short, long]) => [`\`${api}\``, us(short.median), us(short.p99), us(long.median), us(long.p90)]),
       ) +
-      '\n\nThe last row is not part of the floor: it is what both peers read and nodevitals does not.',
+      '\n\nThe last two rows are not part of the floor: resolving `/proc/self/fd` by path on every collection, as ' +
+      'nodevitals counted descriptors before it kept a descriptor open, and what both peers read and nodevitals does not.',
   );
   out.push(
     `### Prometheus scrape latency from another process (${s.scrapes} sequential GETs, ${s.gapMillis} ms apart, keep-alive)\n\n` +
@@ -518,6 +519,8 @@ function discussion(results) {
   const shortGap = seconds(s.gapMillis);
   const longGap = seconds(s.longGapMillis);
   const histogramApi = d.apis.find(([api]) => api.startsWith('monitorEventLoopDelay'));
+  const pathStat = d.apis.find(([api]) => api.endsWith('by path'));
+  const keptStat = d.apis.find(([api]) => api.startsWith('fstatSync(kept'));
   const callbacks = results.callbacks ?? {};
   const split = (name) => {
     const run = callbacks[name];
@@ -554,7 +557,7 @@ function discussion(results) {
           `What nodevitals adds on top of the SDK's share of its own points is ${us(ownPart)}: one read of each runtime API ` +
           `it reports (${us(floor.collect.median)} for the whole set, the largest ` +
           d.apis
-            .filter(([api]) => !api.startsWith('monitorEventLoopDelay'))
+            .filter(([api]) => !api.startsWith('monitorEventLoopDelay') && !api.endsWith('by path'))
             .sort((a, b) => b[1].median - a[1].median)
             .slice(0, 2)
             .map(([api, st]) => `\`${api}\` ${us(st.median)}`)
@@ -573,7 +576,12 @@ function discussion(results) {
         : '') +
       ` What nodevitals made faster for this target: one \`process.memoryUsage()\` per collection shared by the heap and ` +
       `process families (RSS from it, external memory from the heap statistics), open descriptors counted with one \`fstat\` ` +
-      `of a \`/proc/self/fd\` descriptor it keeps open (resolving the path on every collection walked procfs with cold caches), ` +
+      `of a \`/proc/self/fd\` descriptor it keeps open` +
+      (pathStat && keptStat
+        ? ` (${us(keptStat[1].median)} after ${shortGap} and ${us(keptStat[2].median)} after ${longGap}, where resolving the path ` +
+          `on every collection cost ${us(pathStat[1].median)} and ${us(pathStat[2].median)}: procfs walked with cold caches)`
+        : '') +
+      `, ` +
       `one batch callback for all families instead of one each, and frozen attribute sets made once. ` +
       `What is left is the SDK's share and the reads; cutting further means reporting fewer series.`,
   );
