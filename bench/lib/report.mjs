@@ -579,7 +579,8 @@ function discussion(results) {
       `of a \`/proc/self/fd\` descriptor it keeps open` +
       (pathStat && keptStat
         ? ` (${us(keptStat[1].median)} after ${shortGap} and ${us(keptStat[2].median)} after ${longGap}, where resolving the path ` +
-          `on every collection cost ${us(pathStat[1].median)} and ${us(pathStat[2].median)}: procfs walked with cold caches)`
+          `on every collection cost ${us(pathStat[1].median)} and ${us(pathStat[2].median)} in this run; single calls this noisy can ` +
+          `rank either way, the decision came from an interleaved A/B of the whole read set)`
         : '') +
       `, ` +
       `one batch callback for all families instead of one each, and frozen attribute sets made once. ` +

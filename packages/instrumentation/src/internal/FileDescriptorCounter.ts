@@ -26,7 +26,9 @@ function sizeIsCount(): boolean {
  * Counts with one `fstat` of a descriptor of /proc/self/fd kept open between
  * collections. Resolving the path walks procfs on every call, which costs far
  * more than the stat itself once the kernel's caches have gone cold between
- * two scrapes (~70 us of a collection here, see docs/benchmarks.md); the kept
+ * two scrapes (whole read set 219 -> 151 us median in an interleaved A/B of
+ * idle processes taking turns on a 2-core VM; single calls are too noisy there
+ * to show it, see docs/benchmarks.md); the kept
  * descriptor is one of the open descriptors it counts. If that descriptor is
  * closed behind our back and its number reused, the identity check notices:
  * the number is forgotten, never closed or counted, and counting goes back to
