@@ -6,6 +6,8 @@ import { lastJson, runScenario } from '../helpers/childProcess';
 
 interface Accuracy {
   blocks: number;
+  /** The longest stall as timed by the stalling code itself, in seconds. */
+  longestBlock: number;
   idle: { p50: number; p99: number; samples: number };
   blocked: { max: number; utilization: number; samplesAbove25ms: number; samplesAbove100ms: number };
 }
@@ -22,10 +24,13 @@ describe('event-loop delay on a real loop (fresh process)', () => {
     expect(result.idle.p50).toBeLessThan(0.001);
   });
 
-  it('reports 50 ms stalls as 50 ms (+-3 ms), whatever their phase against the sampler', () => {
+  it('reports a 50 ms stall as its measured length (within 5 %), whatever its phase against the sampler', () => {
     expect(result.blocks).toBeGreaterThanOrEqual(10);
-    expect(result.blocked.max).toBeGreaterThan(0.047);
-    expect(result.blocked.max).toBeLessThan(0.053);
+    expect(result.longestBlock).toBeGreaterThanOrEqual(0.05);
+    // Node's own histogram reads such a stall as up to one resolution (10 ms)
+    // longer; the peers measured +13 to +25 % in docs/benchmarks.md.
+    expect(result.blocked.max).toBeGreaterThan(result.longestBlock * 0.95);
+    expect(result.blocked.max).toBeLessThan(result.longestBlock * 1.05);
     // 15 stalls of 50 ms in the ~5 s the window has seen so far.
     expect(result.blocked.utilization).toBeGreaterThan(0.1);
     expect(result.blocked.utilization).toBeLessThan(0.3);
