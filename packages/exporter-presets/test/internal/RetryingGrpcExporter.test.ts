@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { DiagLogLevel } from '@opentelemetry/api';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { otlpMetricReader } from '../../src/otlpMetricReader';
 import { FIXTURES, runNode } from '../helpers/childProcess';
+import { DiagCapture } from '../helpers/diagCapture';
 import { clearOtelEnvironment } from '../helpers/env';
 import { FaultWatch } from '../helpers/faultWatch';
 import { GrpcReceiver } from '../helpers/grpcReceiver';
@@ -48,13 +50,28 @@ describe('gRPC retries (RetryingGrpcExporter inside otlpMetricReader)', () => {
     const made = setup(otlpMetricReader({ endpoint: receiver.endpoint, otlpTimeoutMillis: 5000 }));
     provider = made.provider;
     made.counter.add(7);
-    await provider.forceFlush();
+    const capture = new DiagCapture().install(DiagLogLevel.DEBUG);
+    try {
+      await provider.forceFlush();
+    } finally {
+      capture.uninstall();
+    }
     expect(receiver.calls.map((c) => c.answer)).toEqual(['unavailable', 'ok']);
     expect(deliveredJobs(receiver)).toBe(7);
+    // The first backoff is 1 s with +-20 % jitter, as the debug log tells the user...
+    const planned = capture.messages
+      .map((m) => /retrying in (\d+) ms/.exec(m.text)?.[1])
+      .filter((millis): millis is string => millis !== undefined)
+      .map(Number);
+    expect(planned).toHaveLength(1);
+    expect(planned[0]).toBeGreaterThanOrEqual(800);
+    expect(planned[0]).toBeLessThanOrEqual(1200);
+    // ...and it is waited out, once. The retry also opens a fresh channel
+    // (connect, handshake), which a loaded machine can stretch by hundreds of
+    // milliseconds, so the bound above only rules out a second backoff (2 s).
     const gap = receiver.calls[1].at - receiver.calls[0].at;
-    // First backoff is 1 s with +-20 % jitter.
-    expect(gap).toBeGreaterThanOrEqual(750);
-    expect(gap).toBeLessThan(1500);
+    expect(gap).toBeGreaterThanOrEqual(planned[0] - 5);
+    expect(gap).toBeLessThan(planned[0] + 1000);
   });
 
   it.each([
