@@ -24,14 +24,14 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SETTINGS = QUICK
   ? {
       costSamples: 100, costWarmup: 10, familySamples: 40, gapMillis: 25,
-      longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 1,
+      longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 30,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
     }
   : {
       costSamples: 300, costWarmup: 30, familySamples: 120, gapMillis: 25,
-      longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 1,
-      scrapes: 400, loadRepetitions: 6, loadRequests: 20000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
+      longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 100,
+      scrapes: 400, loadRepetitions: 8, loadRequests: 40000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
 
@@ -140,21 +140,31 @@ for (const name of CONTENDERS) {
   results.scrape[name] = client;
 }
 
-// 4: application overhead, alternating contenders so drift hits all of them.
+// 4: application overhead, alternating rows so drift hits all of them. The
+// second uninstrumented server is measured exactly like a contender: its
+// ratios to the first are what this machine can resolve. nodevitals also runs
+// without any collection, to separate what its samplers cost from what a
+// collection every 100 ms costs.
 results.overhead = [];
-const appContenders = ['baseline', ...CONTENDERS];
+const APP_ROWS = [
+  { row: 'baseline', contender: 'baseline', every: 0 },
+  { row: 'baseline:2', contender: 'baseline', every: 0 },
+  { row: 'nodevitals', contender: 'nodevitals', every: SETTINGS.collectEveryMillis },
+  { row: 'nodevitals:sampling', contender: 'nodevitals', every: 0 },
+  ...CONTENDERS.slice(1).map((name) => ({ row: name, contender: name, every: SETTINGS.collectEveryMillis })),
+];
 for (let repetition = 0; repetition < SETTINGS.loadRepetitions; repetition++) {
-  const order = appContenders.map((_, i) => appContenders[(i + repetition) % appContenders.length]);
-  for (const name of order) {
-    log(`app overhead: repetition ${repetition + 1}, ${name}`);
-    const server = startWorker('server', [name, 'app', SETTINGS.collectEveryMillis]);
+  const order = APP_ROWS.map((_, i) => APP_ROWS[(i + repetition) % APP_ROWS.length]);
+  for (const { row, contender, every } of order) {
+    log(`app overhead: repetition ${repetition + 1}, ${row}`);
+    const server = startWorker('server', [contender, 'app', every]);
     const { port } = await server.next('ready');
     await runWorker('client', ['load', port, SETTINGS.loadWarmup, SETTINGS.concurrency]);
     server.send({ type: 'start' });
     const client = await runWorker('client', ['load', port, SETTINGS.loadRequests, SETTINGS.concurrency]);
     server.send({ type: 'stop' });
     const { data } = await server.result;
-    results.overhead.push({ repetition, ...data, clientWallMillis: client.wallMillis });
+    results.overhead.push({ repetition, ...data, name: row, clientWallMillis: client.wallMillis });
   }
 }
 

@@ -1,7 +1,8 @@
 // A node:http server with one contender installed, on 127.0.0.1.
 //   mode scrape: GET /metrics answers a collection + Prometheus serialisation.
 //   mode app:    GET / answers "ok"; a collection + serialisation runs every
-//                `intervalMillis`, as a Prometheus scrape or OTLP export would.
+//                `intervalMillis`, as a Prometheus scrape or OTLP export would
+//                (0: never, the contender's samplers and observers only).
 // Sends {type:'ready', port}; on {type:'start'} resets its counters; on
 // {type:'stop'} replies with its CPU time and request count.
 // argv: contender mode intervalMillis
@@ -26,7 +27,7 @@ const server = createServer((request, response) => {
 });
 server.keepAliveTimeout = 60_000;
 let collections = 0;
-if (mode === 'app' && contender) {
+if (mode === 'app' && contender && Number(intervalArg) > 0) {
   setInterval(() => {
     contender.scrape().then(() => collections++);
   }, Number(intervalArg)).unref();
