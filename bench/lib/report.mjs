@@ -621,8 +621,9 @@ function discussion(results) {
         (results.idle
           ? ` Between collections nodevitals' event-loop sampler, a JavaScript timer ticking every ${10} ms, fills the heap with ` +
             `${(results.idle.nodevitals.bytesPerSecond / 1024).toFixed(0)} KiB/s (runtime-node ${(results.idle['runtime-node'].bytesPerSecond / 1024).toFixed(0)}, ` +
-            `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram): each tick runs JavaScript (Node's timer code, ` +
-            `one utilization read, one histogram record). After a long gap the young generation is fuller, so a scavenge is more likely ` +
+            `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram): each tick runs JavaScript ` +
+            `(Node's interval code, about 400 bytes a tick by itself; one read of the loop's idle time; one record into the SDK histogram that ` +
+            `views and exporters see, about 180 bytes). After a long gap the young generation is fuller, so a scavenge is more likely ` +
             `to land inside nodevitals' next collection or serialisation than inside the peers'. That is the price of delay ` +
             `values without the resolution floor and a window two readers can share.`
           : ''),

@@ -48,7 +48,7 @@ export type GcType = (typeof GC_TYPES)[number];
 const HEAP_SPACE = [ATTRIBUTES.heapSpaceName] as const;
 const HEAP_SPACE_STATS = 'v8.getHeapSpaceStatistics()';
 const HEAP_STATS = 'v8.getHeapStatistics()';
-const DELAY_SOURCE = 'timer lateness + performance.eventLoopUtilization() (sampler)';
+const DELAY_SOURCE = 'timer lateness + loop idle time, performance.nodeTiming.idleTime (sampler)';
 const ELU = 'performance.eventLoopUtilization()';
 const RESOURCE_USAGE = 'process.resourceUsage()';
 
@@ -229,7 +229,7 @@ export const METRICS = define({
     attributes: [],
     family: 'eventLoop',
     convention: 'semconv',
-    source: ELU,
+    source: 'loop idle time over the window, performance.nodeTiming.idleTime (sampler)',
   },
   eventLoopTime: {
     name: 'nodejs.eventloop.time',

@@ -38,9 +38,11 @@ export class EventLoopFamily implements MetricFamily {
     const eventLoopUtilization = requireSource(runtime.eventLoopUtilization, 'performance.eventLoopUtilization');
     probe(eventLoopUtilization, 'performance.eventLoopUtilization');
     this.eventLoopUtilization = eventLoopUtilization;
+    const eventLoopIdleMillis = requireSource(runtime.eventLoopIdleMillis, 'performance.nodeTiming.idleTime');
+    probe(eventLoopIdleMillis, 'performance.nodeTiming.idleTime');
     this.distribution = createHistogram(meter, METRICS.eventLoopDelayDistribution, options.eventLoopDelayBucketsSeconds);
     this.sampler = new EventLoopSampler(
-      { now: runtime.now, setTimer: runtime.setTimer, clearTimer: runtime.clearTimer, eventLoopUtilization },
+      { now: runtime.now, setRepeatingTimer: runtime.setRepeatingTimer, clearTimer: runtime.clearTimer, eventLoopIdleMillis },
       {
         resolutionMillis: options.eventLoopResolutionMillis,
         windowMillis: options.eventLoopWindowMillis,
@@ -89,7 +91,7 @@ export class EventLoopFamily implements MetricFamily {
       observeFinite(result, g.p99, stats.p99 / 1e6);
     }
     const { idle, active } = this.eventLoopUtilization();
-    observeFinite(result, g.utilization, this.sampler.windowUtilization({ idle, active }));
+    observeFinite(result, g.utilization, this.sampler.windowUtilization());
     observeFinite(result, this.time, this.counters.value('active', active / 1000), ACTIVE);
     observeFinite(result, this.time, this.counters.value('idle', idle / 1000), IDLE);
   }

@@ -1,9 +1,10 @@
 import type { RuntimeSources, TimerHandle } from '../runtime.js';
 import { DelayHistogram, type DelayStats } from './DelayHistogram.js';
 
+/** The loop's idle time at a moment: active time over a stretch is elapsed minus idle. */
 interface Snapshot {
+  at: number;
   idle: number;
-  active: number;
 }
 
 export interface EventLoopSamplerOptions {
@@ -23,7 +24,7 @@ export interface EventLoopSamplerOptions {
  * histogram records the tick-to-tick interval, so an idle loop reads as the
  * resolution (~10 ms) and a 50 ms stall as up to 60 ms. Here the timer's
  * lateness says the loop was busy at least that long; the active time in
- * the interval (from event-loop utilization) says at most that long. The
+ * the interval (elapsed minus the loop's idle time) says at most that long. The
  * sample is the active time, capped at twice the lateness so that a loop
  * saturated by many short callbacks is not reported as one long stall.
  * An idle loop therefore reads as the few microseconds of our own tick, and
@@ -36,12 +37,12 @@ export class EventLoopSampler {
   private readonly slotMillis: number;
   private readonly merged = new DelayHistogram();
   private timer: TimerHandle | undefined;
-  private scheduledAt = 0;
-  private idleAtSchedule = 0;
+  private lastAt = 0;
+  private lastIdle = 0;
   private started: Snapshot | undefined;
 
   constructor(
-    private readonly runtime: Required<Pick<RuntimeSources, 'now' | 'setTimer' | 'clearTimer' | 'eventLoopUtilization'>>,
+    private readonly runtime: Required<Pick<RuntimeSources, 'now' | 'setRepeatingTimer' | 'clearTimer' | 'eventLoopIdleMillis'>>,
     private readonly options: EventLoopSamplerOptions,
   ) {
     this.slotMillis = options.windowMillis / options.slots;
@@ -52,9 +53,12 @@ export class EventLoopSampler {
 
   start(): void {
     if (this.timer) return;
-    this.started = this.utilization();
-    this.rotate(this.runtime.now(), this.started);
-    this.schedule(this.started.idle);
+    const started = this.snapshot();
+    this.started = started;
+    this.lastAt = started.at;
+    this.lastIdle = started.idle;
+    this.rotate(started.at, started.idle);
+    this.timer = this.runtime.setRepeatingTimer(this.tick, this.options.resolutionMillis);
   }
 
   stop(): void {
@@ -74,9 +78,10 @@ export class EventLoopSampler {
     return merged.stats();
   }
 
-  /** Busy share over the window, from the oldest live slot's snapshot to `now`. */
-  windowUtilization(now: Snapshot): number | undefined {
-    const current = this.epochAt(this.runtime.now());
+  /** Busy share over the window, from the oldest live slot's snapshot to now. */
+  windowUtilization(): number | undefined {
+    const now = this.snapshot();
+    const current = this.epochAt(now.at);
     let oldest: Snapshot | undefined;
     let oldestEpoch = Infinity;
     for (let i = 0; i < this.slots.length; i++) {
@@ -88,44 +93,31 @@ export class EventLoopSampler {
     }
     const from = oldest ?? this.started;
     if (!from) return undefined;
-    const active = now.active - from.active;
-    const total = active + (now.idle - from.idle);
+    const total = now.at - from.at;
     if (!(total > 0)) return undefined;
-    return Math.min(1, Math.max(0, active / total));
+    return Math.min(1, Math.max(0, (total - (now.idle - from.idle)) / total));
   }
 
-  private utilization(): Snapshot {
-    const { idle, active } = this.runtime.eventLoopUtilization();
-    return { idle, active };
-  }
-
-  private schedule(idleNow: number): void {
-    this.scheduledAt = this.runtime.now();
-    this.idleAtSchedule = idleNow;
-    // Re-arming the timer that just fired, where the runtime's timers can,
-    // spares a new timer object on every tick (100 a second by default).
-    const timer = this.timer;
-    if (timer?.refresh) timer.refresh();
-    else this.timer = this.runtime.setTimer(this.tick, this.options.resolutionMillis);
+  private snapshot(): Snapshot {
+    return { at: this.runtime.now(), idle: this.runtime.eventLoopIdleMillis() };
   }
 
   private readonly tick = (): void => {
-    if (!this.timer) return;
     try {
-      const now = this.runtime.now();
-      const snapshot = this.utilization();
-      const interval = now - this.scheduledAt;
+      const at = this.runtime.now();
+      const idle = this.runtime.eventLoopIdleMillis();
+      // The interval timer's period starts when the previous tick fired.
+      const interval = at - this.lastAt;
       const lateness = interval - this.options.resolutionMillis;
-      const active = Math.max(0, interval - (snapshot.idle - this.idleAtSchedule));
+      const active = Math.max(0, interval - (idle - this.lastIdle));
       const delayMillis = lateness > 0 ? Math.min(active, 2 * lateness) : 0;
-      const slot = this.rotate(now, snapshot);
-      slot.record(delayMillis * 1000);
+      this.lastAt = at;
+      this.lastIdle = idle;
+      this.rotate(at, idle).record(delayMillis * 1000);
       this.options.onSample(delayMillis / 1000);
-      this.schedule(snapshot.idle);
     } catch {
-      // A sampler that throws would surface in the host's timers phase: keep
-      // sampling, and let the next tick try again.
-      if (this.timer) this.schedule(this.idleAtSchedule);
+      // A sampler that throws would surface in the host's timers phase: the
+      // interval keeps running, and the next tick tries again.
     }
   };
 
@@ -133,14 +125,14 @@ export class EventLoopSampler {
     return Math.floor(now / this.slotMillis);
   }
 
-  /** Returns the slot for `now`, clearing it first if it last held an older epoch. */
-  private rotate(now: number, snapshot: Snapshot): DelayHistogram {
-    const epoch = this.epochAt(now);
+  /** Returns the slot for time `at`, clearing it first if it last held an older epoch. */
+  private rotate(at: number, idle: number): DelayHistogram {
+    const epoch = this.epochAt(at);
     const index = epoch % this.slots.length;
     if (this.slotEpochs[index] !== epoch) {
       this.slots[index].reset();
       this.slotEpochs[index] = epoch;
-      this.slotStarts[index] = snapshot;
+      this.slotStarts[index] = { at, idle };
     }
     return this.slots[index];
   }
