@@ -31,7 +31,7 @@ const SETTINGS = QUICK
   : {
       costSamples: 300, costWarmup: 30, familySamples: 120, gapMillis: 25,
       longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 100,
-      scrapes: 400, loadRepetitions: 8, loadRequests: 40000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
+      scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
 
@@ -144,11 +144,13 @@ for (const name of CONTENDERS) {
 // second uninstrumented server is measured exactly like a contender: its
 // ratios to the first are what this machine can resolve. nodevitals also runs
 // without any collection, to separate what its samplers cost from what a
-// collection every 100 ms costs.
+// collection every 100 ms costs, and so does an empty SDK MeterProvider: what
+// loading OpenTelemetry alone does to the server.
 results.overhead = [];
 const APP_ROWS = [
   { row: 'baseline', contender: 'baseline', every: 0 },
   { row: 'baseline:2', contender: 'baseline', every: 0 },
+  { row: 'none', contender: 'none', every: 0 },
   { row: 'nodevitals', contender: 'nodevitals', every: SETTINGS.collectEveryMillis },
   { row: 'nodevitals:sampling', contender: 'nodevitals', every: 0 },
   ...CONTENDERS.slice(1).map((name) => ({ row: name, contender: name, every: SETTINGS.collectEveryMillis })),

@@ -15,7 +15,8 @@ const NAMES = {
   'baseline:2': 'no instrumentation, second copy (the resolution)',
   'nodevitals:sampling': 'nodevitals, never collected (samplers and observers only)',
 };
-const APP_ROWS = ['baseline', 'baseline:2', 'nodevitals', 'nodevitals:sampling', 'runtime-node', 'prom-client'];
+const APP_ROWS = ['baseline', 'baseline:2', 'none', 'nodevitals', 'nodevitals:sampling', 'runtime-node', 'prom-client'];
+const APP_NAMES = { none: 'empty SDK MeterProvider, never collected (OpenTelemetry loaded, nothing registered)' };
 const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
 const COST_RUNS = ['floor', 'none', 'sdk:nodevitals', 'sdk:runtime-node', ...CONTENDERS];
 const labelOf = (name) => (name === 'prom-client' ? `${NAMES[name]} (getMetricsAsJSON / metrics())` : NAMES[name]);
@@ -317,7 +318,7 @@ export function renderTables(results) {
         APP_ROWS.filter((name) => d.overhead[name]).map((name) => {
           const o = d.overhead[name];
           return [
-            NAMES[name],
+            APP_NAMES[name] ?? NAMES[name],
             o.perRequest.map((v) => v.toFixed(1)).join(', '),
             x(median(o.ratios)),
             `${x(Math.min(...o.ratios))} .. ${x(Math.max(...o.ratios))}`,
@@ -482,7 +483,11 @@ ${renderTables(results)}
   more row, measured exactly like a contender: the range of its ratios to the first is the machine's
   resolution, and a contender whose median ratio falls inside it cannot be told apart from none.
   nodevitals also runs once per repetition with no collection at all (\`app 0\`), so its samplers and
-  observers are measured apart from the collections.
+  observers are measured apart from the collections, and so does an empty SDK MeterProvider: loading
+  OpenTelemetry with nothing registered. Read the medians, not single repetitions: on this VM one
+  server process can be ~15 % slower per request than another of the same row for its whole life
+  (the per-process figures fall in two clusters; seen with the CPU pinned, ASLR off and a fixed
+  young generation too), so a row's figures move with how many of its processes drew the slow one.
 - **Heap** (\`heap.mjs\`, \`node --expose-gc\`): every module imported first; used heap after four
   forced GCs before setup, after ${s.heapFirst} collections and after ${s.heapSecond} (each the median of three
   readings 100 collections apart, as one reading moves by ~0.1-0.2 MB; \`reader.collect()\`;
@@ -713,7 +718,11 @@ function discussion(results) {
       `${Math.round(15_000 / s.collectEveryMillis)} times less often.` +
       (sampling
         ? ` With no collection at all, nodevitals' samplers and observers alone read ${x(median(sampling.ratios))}` +
-          (d.noise.within(median(sampling.ratios)) ? ', inside the resolution.' : ', outside the resolution.')
+          (d.noise.within(median(sampling.ratios)) ? ', inside the resolution' : ', outside the resolution') +
+          (d.overhead.none ? `, and an empty SDK MeterProvider that never collects reads ${x(median(d.overhead.none.ratios))}` : '') +
+          (median(sampling.ratios) - 1 >= (overheadRatio - 1) / 2
+            ? ': most of what nodevitals reads above none is there without any collection.'
+            : ': most of what nodevitals reads above none is the collections.')
         : ''),
   );
   return lines.join('\n');
