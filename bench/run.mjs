@@ -23,13 +23,13 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // Sized so that quick stays under ~2 minutes and full under ~12 on a 2-core machine.
 const SETTINGS = QUICK
   ? {
-      costSamples: 100, costWarmup: 10, familySamples: 40, gapMillis: 25,
+      costSamples: 100, costCopies: 1, costWarmup: 10, familySamples: 40, gapMillis: 25,
       longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 30,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
     }
   : {
-      costSamples: 300, costWarmup: 30, familySamples: 120, gapMillis: 25,
+      costSamples: 150, costCopies: 2, costWarmup: 30, familySamples: 120, gapMillis: 25,
       longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 100,
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
@@ -44,25 +44,24 @@ if (process.argv.includes('--report-only')) {
 }
 
 /**
- * Starts `longGapCopies` cost workers per run in turns mode, then hands out
- * turns round-robin, evenly spaced, so every process is idle for
- * `longGapMillis` between its calls while never two calls overlap. The copies
- * of one run are interleaved with the others so drift hits all runs alike.
+ * Starts `copies` cost workers per run in turns mode, then hands out turns
+ * round-robin, evenly spaced, so every process is idle for at least
+ * `gapMillis` between its calls while never two calls overlap. The copies of
+ * one run are interleaved with the others so drift hits all runs alike.
  */
-async function longGapCost() {
-  const { longGapMillis, longGapCopies, longGapRounds, longGapWarmup } = SETTINGS;
+async function turnsCost({ gapMillis, copies, rounds, warmup }) {
   const workers = [];
-  for (let copy = 0; copy < longGapCopies; copy++) {
+  for (let copy = 0; copy < copies; copy++) {
     for (const name of COST_RUNS) {
-      const worker = startWorker('cost', [name, 'turns', 0, longGapWarmup, longGapMillis]);
+      const worker = startWorker('cost', [name, 'turns', 0, warmup, gapMillis]);
       workers.push({ name, worker, ready: worker.next('ready') });
     }
   }
   for (const { ready } of workers) await ready;
-  const slotMillis = longGapMillis / workers.length;
+  const slotMillis = gapMillis / workers.length;
   // A turn is one call; a process cycles through its kinds of call (collect,
   // collect + text, and in the floor process the single APIs).
-  for (let round = 0; round < longGapRounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const { worker } of workers) {
       const slotStart = Date.now();
       const done = worker.next('done');
@@ -104,13 +103,17 @@ const results = {
 const loadTimer = setInterval(() => results.load.push(loadavg()[0]), 15_000).unref();
 
 // 1, 2, 7: size and cost per collection after a short gap, raw floor, the
-// SDK alone with each contender's points, per-family breakdown, OTLP bytes.
+// SDK alone with each contender's points, OTLP bytes; every row's processes
+// taking turns, so that drift in the machine's speed hits all rows alike.
 const COST_RUNS = ['floor', 'none', ...SDK_ALONE, ...CONTENDERS];
-results.cost = {};
-for (const name of COST_RUNS) {
-  log(`cost, ${SETTINGS.gapMillis} ms gap: ${name}`);
-  results.cost[name] = await runWorker('cost', [name, 'gap', SETTINGS.costSamples, SETTINGS.costWarmup, SETTINGS.gapMillis]);
-}
+log(`cost, ${SETTINGS.gapMillis} ms gap: ${SETTINGS.costCopies} processes each of ${COST_RUNS.join(', ')}`);
+results.cost = await turnsCost({
+  gapMillis: SETTINGS.gapMillis,
+  copies: SETTINGS.costCopies,
+  rounds: SETTINGS.costSamples * 2,
+  warmup: SETTINGS.costWarmup,
+});
+// The per-family rows: one process each, after the same gap.
 results.families = {};
 for (const family of FAMILIES) {
   log(`cost, ${SETTINGS.gapMillis} ms gap: nodevitals ${family} family alone`);
@@ -120,7 +123,12 @@ for (const family of FAMILIES) {
 
 // 2 again with a scrape-interval gap: many idle processes, one turn at a time.
 log(`cost, ${SETTINGS.longGapMillis / 1000} s gap: ${SETTINGS.longGapCopies} processes each of ${COST_RUNS.join(', ')}`);
-results.longGap = await longGapCost();
+results.longGap = await turnsCost({
+  gapMillis: SETTINGS.longGapMillis,
+  copies: SETTINGS.longGapCopies,
+  rounds: SETTINGS.longGapRounds,
+  warmup: SETTINGS.longGapWarmup,
+});
 
 results.callbacks = {};
 for (const name of ['nodevitals', 'runtime-node']) {

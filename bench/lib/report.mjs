@@ -208,7 +208,7 @@ export function renderTables(results) {
   out.push(`### Targets\n\n${targets(results, d)}`);
   out.push(
     `### Size of one collection (default settings)\n\n` +
-      by(results, `cost.mjs <contender> gap ${s.costSamples} ${s.costWarmup} ${s.gapMillis}`, 'the same runs as the next table') +
+      by(results, `cost.mjs <contender> turns 0 ${s.costWarmup} ${s.gapMillis}`, 'the same runs as the next table') +
       table(
         ['contender', 'data points', 'Prometheus samples', 'exposition bytes', 'OTLP protobuf bytes / export', 'same, gzip'],
         CONTENDERS.map((name) => {
@@ -218,8 +218,8 @@ export function renderTables(results) {
       ),
   );
   out.push(
-    `### Cost per collection (${s.costSamples} calls each, ${s.gapMillis} ms idle before every call)\n\n` +
-      by(results, `cost.mjs <row> gap ${s.costSamples} ${s.costWarmup} ${s.gapMillis}`) +
+    `### Cost per collection (${s.gapMillis} ms idle before every call; ${s.costCopies} process${s.costCopies > 1 ? 'es' : ''} per row, ${s.costCopies * COST_RUNS.length} in all, taking turns)\n\n` +
+      by(results, `cost.mjs <row> turns 0 ${s.costWarmup} ${s.gapMillis}`, `${s.costSamples * 2} rounds of turns handed out by run.mjs (turnsCost); ${s.costSamples * s.costCopies} calls of each kind per row (the floor ${Math.round((s.costSamples * 2 * s.costCopies) / 3)})`) +
       table(
         ['contender', 'data points', 'collect median', 'collect p99', 'collect + Prometheus text median', 'p99', 'collect vs runtime-node'],
         COST_RUNS.filter((name) => d.cost[name]).map((name) => {
@@ -443,13 +443,15 @@ ${renderTables(results)}
   \`ProtobufMetricsSerializer\` from \`@opentelemetry/otlp-transformer\` ${v['@opentelemetry/otlp-transformer']} (the
   exact bytes an OTLP/HTTP protobuf or gRPC exporter sends as the request message), also gzipped.
   Cumulative temporality (the SDK default).
-- **Cost per collection** (\`cost.mjs\`), twice. *Short gap* (mode \`gap\`): ${s.costWarmup} warm-up calls, then
-  ${s.costSamples} timed calls of \`reader.collect()\` alternating with ${s.costSamples} of collect +
-  Prometheus text (each contender's serializer, as above), each after **${s.gapMillis} ms idle** (a timer in the same process).
-  *Scrape-interval gap* (mode \`turns\`): ${s.longGapCopies} processes of each row (${s.longGapCopies * COST_RUNS.length} in all) sit idle while
-  \`run.mjs\` hands out turns over IPC, round-robin, one process at a time, evenly spaced, so that every
-  process gets one call every **${seconds(s.longGapMillis)}** (a Prometheus scrape interval is 10-60 s) and no two calls
-  overlap; ${s.longGapRounds} rounds. Before its first turn every process makes ${s.longGapWarmup} untimed calls of each
+- **Cost per collection** (\`cost.mjs\`, mode \`turns\`), twice, the same way. The processes of every row
+  (${s.costCopies} per row after a **${s.gapMillis} ms** gap, ${s.longGapCopies} per row after a **${seconds(s.longGapMillis)}** gap, as a
+  Prometheus scrape interval of 10-60 s leaves) sit idle while \`run.mjs\` hands out turns over IPC,
+  round-robin, one process at a time, evenly spaced, so that every process gets one call per gap at
+  most and no two calls overlap: drift in the machine's speed hits every row alike, which running the
+  rows one after another does not (an earlier sequential version of the short-gap table moved the
+  SDK-alone row from 0.82x to 0.31x of runtime-node between two runs). A process's calls alternate
+  between \`reader.collect()\` and collect + Prometheus text (each contender's serializer, as above);
+  ${s.costSamples * 2} rounds after the short gap, ${s.longGapRounds} after the long one. Before its first turn every process makes ${s.costWarmup} (short gap) or ${s.longGapWarmup} (long gap) untimed calls of each
   kind, ${s.gapMillis} ms apart: a service scraped for hours has compiled its collection code long ago, and the
   first calls of a fresh process run mostly unoptimised code (a trial with 5 s gaps and 1 warm-up call
   instead of 60 read 2.3-2.7x higher for the OpenTelemetry rows, 1.4x for prom-client). A real interval leaves the
@@ -459,7 +461,7 @@ ${renderTables(results)}
   its "collect" column is \`register.getMetricsAsJSON()\`. Wall time (\`process.hrtime.bigint()\`) around the
   awaited call. The **raw-API floor** times, in the same way, one call of each runtime API the
   nodevitals families read in a default collection (and, on a third kind of turn, each API alone and
-  the peers' \`monitorEventLoopDelay\` statistics + \`reset()\`); the per-family rows run nodevitals with only that family enabled; the
+  the peers' \`monitorEventLoopDelay\` statistics + \`reset()\`); the per-family rows run nodevitals with only that family enabled (mode \`gap\`: one process each, one after another, timing its own gap); the
   "empty SDK" row is the reader collecting a MeterProvider with nothing registered, the part of every
   OpenTelemetry collection no instrumentation can remove. The **SDK-alone** rows collect the contender
   once (after its samplers have ticked and a few scavenges have run), then give a fresh MeterProvider the
