@@ -232,7 +232,7 @@ export function renderTables(results) {
     const official = d.longGap['runtime-node'];
     out.push(
       `### Cost per collection after a scrape-interval gap (${seconds(s.longGapMillis)} idle before every call; ${s.longGapCopies} processes per row, ${s.longGapCopies * COST_RUNS.length} in all, taking turns)\n\n` +
-        by(results, `cost.mjs <row> turns 0 ${s.longGapWarmup} ${s.longGapMillis}`, `${s.longGapRounds} rounds of turns handed out by run.mjs (longGapCost)`) +
+        by(results, `cost.mjs <row> turns 0 ${s.longGapWarmup} ${s.longGapMillis}`, `${s.longGapRounds} rounds of turns handed out by run.mjs (turnsCost)`) +
         table(
           ['contender', 'calls', 'collect median', 'collect p90', `vs ${s.gapMillis} ms gap`, 'collect + Prometheus text median', 'p90', `vs ${s.gapMillis} ms gap`, 'collect vs runtime-node'],
           COST_RUNS.filter((name) => d.longGap[name]).map((name) => {
@@ -341,15 +341,20 @@ export function renderTables(results) {
   );
   if (results.idle) {
     out.push(
-      `### Allocation between collections (JavaScript heap filled per second while the process idles, ${s.idleSeconds} s after one collection)\n\n` +
+      `### Between collections (JavaScript heap filled and CPU used per second while the process idles, ${s.idleSeconds} s after one collection)\n\n` +
         by(results, `idle.mjs <contender> ${s.idleSeconds}`, 'a young generation of 64 MB so that no GC runs in the window', '--expose-gc --min-semi-space-size=64 --max-semi-space-size=64') +
         table(
-          ['contender', 'KiB / s', 'GCs in the window (0: figure valid)'],
+          ['contender', 'heap KiB / s', 'CPU ms / s (all threads)', 'GCs in the window (0: figure valid)'],
           ['none', ...CONTENDERS].map((name) => {
             const idle = results.idle[name];
-            return [NAMES[name], (idle.bytesPerSecond / 1024).toFixed(1), idle.gcs];
+            const cpu = idle.cpuMicrosPerSecond;
+            return [NAMES[name], (idle.bytesPerSecond / 1024).toFixed(1), Number.isFinite(cpu) ? (cpu / 1000).toFixed(2) : 'n/a', idle.gcs];
           }),
-        ),
+        ) +
+        `\n\nThe CPU column is what the samplers' wake-ups cost a service with nothing else to do: nodevitals wakes a ` +
+        `JavaScript timer every 10 ms (\`eventLoopResolutionMillis\`), the peers Node's native \`monitorEventLoopDelay\` timer ` +
+        `at the same resolution. Under load the loop is awake anyway and the wake-up itself costs little; the application ` +
+        `overhead table measures that case.`,
     );
   }
   out.push(
@@ -486,10 +491,9 @@ ${renderTables(results)}
   resolution, and a contender whose median ratio falls inside it cannot be told apart from none.
   nodevitals also runs once per repetition with no collection at all (\`app 0\`), so its samplers and
   observers are measured apart from the collections, and so does an empty SDK MeterProvider: loading
-  OpenTelemetry with nothing registered. Read the medians, not single repetitions: on this VM one
-  server process can be ~15 % slower per request than another of the same row for its whole life
-  (the per-process figures fall in two clusters; seen with the CPU pinned, ASLR off and a fixed
-  young generation too), so a row's figures move with how many of its processes drew the slow one.
+  OpenTelemetry with nothing registered. Read the medians, not single repetitions: on this VM
+  two server processes of the same row differ in CPU per request for their whole lives (compare the
+  two uninstrumented rows), so a row's figures move with which processes it drew.
 - **Heap** (\`heap.mjs\`, \`node --expose-gc\`): every module imported first; used heap after four
   forced GCs before setup, after ${s.heapFirst} collections and after ${s.heapSecond} (each the median of three
   readings 100 collections apart, as one reading moves by ~0.1-0.2 MB; \`reader.collect()\`;
@@ -498,7 +502,8 @@ ${renderTables(results)}
   bytecode and type feedback too, which grow as V8 optimises the code that runs; the code-space
   column is the compiled part of that (bytecode and feedback live in old space).
 - **Event-loop accuracy** (\`eventloop.mjs\`): after 300-320 ms idle (random phase against the 10 ms
-  sampling timers), a busy-wait of exactly ${s.blockMillis} ms timed with \`performance.now()\`, 60 ms idle,
+  sampling timers), a block of ${s.blockMillis} ms (\`Atomics.wait\`, which allocates and compiles nothing; its
+  actual length timed with \`performance.now()\` is the truth), 60 ms idle,
   then the reported \`max\`. ${s.eventLoopTrials} blocks. runtime-node and prom-client report Node's
   \`monitorEventLoopDelay()\` as is and reset it on every read, so each read is compared with its own
   block; nodevitals reports a sliding window, so its max is compared with the largest block so far.
@@ -653,7 +658,7 @@ function discussion(results) {
         ? '. '
         : `: it exposes fewer series (no per-space available/physical sizes, no window statistics, no descriptor limit) and skips the SDK. `) +
       (Number.isFinite(longScrape) && longScrape > scrapeRatio
-        ? `After ${longGap} the difference widens: nodevitals' \`collect()\` alone takes ` +
+        ? `After ${longGap} nodevitals does relatively worse: its \`collect()\` alone takes ` +
           `${us(long.nodevitals.collect.median)} (prom-client's \`getMetricsAsJSON()\` ${us(long['prom-client'].collect.median)}) and the ` +
           `text adds about ${us(Math.max(0, long.nodevitals.scrape.median - long.nodevitals.collect.median))}; the collection runs cold, ` +
           `and a scavenge is more likely to land in it (see the allocation note above). `
@@ -698,32 +703,27 @@ function discussion(results) {
   );
 
   // 6. app overhead
+  const spreadOf = (values) => (Math.max(...values) - Math.min(...values)) / median(values);
   const overheadRatio = median(d.overhead.nodevitals.ratios);
   const sampling = d.overhead['nodevitals:sampling'];
-  const perCollection = (name) => {
-    // CPU a collection + serialisation costs under load, from the per-request
-    // difference: (ratio - 1) x baseline CPU per request x requests / collections.
-    const o = d.overhead[name];
-    const base = median(d.overhead.baseline.perRequest);
-    return ((median(o.ratios) - 1) * base * s.loadRequests) / median(o.collections) / 1000;
-  };
+  const baseRuns = results.overhead.filter((run) => run.name === 'baseline');
+  const requestsPerSecond = median(baseRuns.map((run) => run.requests / (run.wallMillis / 1000)));
   lines.push(
     `- **Application overhead.** CPU per request with nodevitals collecting every ${s.collectEveryMillis} ms is ${x(overheadRatio)} ` +
       `of the uninstrumented server's (runtime-node ${x(median(d.overhead['runtime-node'].ratios))}, prom-client ` +
-      `${x(median(d.overhead['prom-client'].ratios))}); ${d.noise.label}, so ` +
+      `${x(median(d.overhead['prom-client'].ratios))}); ${d.noise.label}, so by the target's own test ` +
       (d.noise.within(overheadRatio)
         ? 'the difference is within what this machine can resolve: **met**.'
         : 'the difference is larger than what this machine can resolve: **missed**.') +
-      ` Spread over the collections, the extra CPU is about ${ms(perCollection('nodevitals'), 1)} per collection for nodevitals ` +
-      `(runtime-node ${ms(perCollection('runtime-node'), 1)}, prom-client ${ms(perCollection('prom-client'), 1)}; ` +
-      `samplers included), paid every ${s.collectEveryMillis} ms here: a 15 s scrape interval pays it ` +
-      `${Math.round(15_000 / s.collectEveryMillis)} times less often.` +
+      ` That test is weak on this VM: the resolution spans ${pct(d.noise.low - 1)} to ${pct(d.noise.high - 1)}, and the ` +
+      `uninstrumented server alone ranges over ${pct(spreadOf(d.overhead.baseline.perRequest))} of its median between its ` +
+      `${d.overhead.baseline.perRequest.length} processes in this run.` +
       (sampling
-        ? ` With no collection at all, nodevitals' samplers and observers alone read ${x(median(sampling.ratios))}` +
-          (d.noise.within(median(sampling.ratios)) ? ', inside the resolution' : ', outside the resolution') +
-          (d.overhead.none ? `, and an empty SDK MeterProvider that never collects reads ${x(median(d.overhead.none.ratios))}` : '') +
+        ? ` With no collection at all, nodevitals' samplers and observers read ${x(median(sampling.ratios))}` +
+          (d.overhead.none ? ` and an empty SDK MeterProvider ${x(median(d.overhead.none.ratios))}` : '') +
           (median(sampling.ratios) - 1 >= (overheadRatio - 1) / 2
-            ? ': most of what nodevitals reads above none is there without any collection.'
+            ? `: if nodevitals costs this server anything, most of it is there without any collection (the 10 ms ` +
+              `event-loop sampler and the GC observer share the loop with ~${Math.round(requestsPerSecond / 1000)}k requests a second), not in the collections.`
             : ': most of what nodevitals reads above none is the collections.')
         : ''),
   );

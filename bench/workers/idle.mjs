@@ -4,6 +4,8 @@
 // the next scavenge closer, and scavenges land in whatever runs next,
 // collections included. Run with --expose-gc and a young generation large
 // enough that no GC happens in the window (the result says if one did).
+// The CPU the process uses in the same window (all threads) is what the
+// samplers' wake-ups cost a service that is otherwise idle.
 // argv: contender seconds
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -22,7 +24,9 @@ let collections = 0;
 const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
 observer.observe({ entryTypes: ['gc'] });
 const start = getHeapStatistics().used_heap_size;
+const cpuStart = process.cpuUsage();
 await sleep(seconds * 1000);
+const cpu = process.cpuUsage(cpuStart);
 const end = getHeapStatistics().used_heap_size;
 observer.disconnect();
-reply({ name, seconds, bytesPerSecond: (end - start) / seconds, gcs: collections });
+reply({ name, seconds, bytesPerSecond: (end - start) / seconds, cpuMicrosPerSecond: (cpu.user + cpu.system) / seconds, gcs: collections });
