@@ -25,12 +25,14 @@ const SETTINGS = QUICK
   ? {
       costSamples: 100, costCopies: 1, costWarmup: 10, familySamples: 40, gapMillis: 25,
       longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 30,
+      alwaysOnServers: 1, alwaysOnRounds: 2, alwaysOnRequests: 3000,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
     }
   : {
       costSamples: 150, costCopies: 2, costWarmup: 30, familySamples: 120, gapMillis: 25,
       longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 100,
+      alwaysOnServers: 3, alwaysOnRounds: 6, alwaysOnRequests: 20000,
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
     };
@@ -176,6 +178,38 @@ for (let repetition = 0; repetition < SETTINGS.loadRepetitions; repetition++) {
     const { data } = await server.result;
     results.overhead.push({ repetition, ...data, name: row, clientWallMillis: client.wallMillis });
   }
+}
+
+// 4 again, inside one server process: what each always-on part costs a busy
+// loop, switched on and off in random order so every part meets the same
+// process and the same drift.
+const ALWAYS_ON_PARTS = ['off', 'nodevitals', 'nodevitals:eventLoop', 'nodevitals:gc', 'setInterval', 'monitorEventLoopDelay'];
+results.alwaysOn = [];
+for (let copy = 0; copy < SETTINGS.alwaysOnServers; copy++) {
+  log(`always-on parts under load: server ${copy + 1} of ${SETTINGS.alwaysOnServers}`);
+  const server = startWorker('alwayson', []);
+  const { port } = await server.next('ready');
+  await runWorker('client', ['load', port, SETTINGS.loadWarmup, SETTINGS.concurrency]);
+  const perRequest = Object.fromEntries(ALWAYS_ON_PARTS.map((part) => [part, []]));
+  for (let round = 0; round < SETTINGS.alwaysOnRounds; round++) {
+    const order = [...ALWAYS_ON_PARTS].sort(() => Math.random() - 0.5);
+    for (const part of order) {
+      const using = server.next('using');
+      server.send({ type: 'use', part });
+      await using;
+      await runWorker('client', ['load', port, SETTINGS.loadWarmup, SETTINGS.concurrency]);
+      const marked = server.next('marked');
+      server.send({ type: 'mark' });
+      await marked;
+      await runWorker('client', ['load', port, SETTINGS.alwaysOnRequests, SETTINGS.concurrency]);
+      const measured = server.next('cpu');
+      server.send({ type: 'measure' });
+      perRequest[part].push((await measured).micros / SETTINGS.alwaysOnRequests);
+    }
+  }
+  server.send({ type: 'stop' });
+  await server.result;
+  results.alwaysOn.push(perRequest);
 }
 
 // 5: heap retained.

@@ -15,6 +15,14 @@ const NAMES = {
   'baseline:2': 'no instrumentation, second copy (the resolution)',
   'nodevitals:sampling': 'nodevitals, never collected (samplers and observers only)',
 };
+const ALWAYS_ON_PARTS = ['nodevitals', 'nodevitals:eventLoop', 'nodevitals:gc', 'setInterval', 'monitorEventLoopDelay'];
+const ALWAYS_ON_NAMES = {
+  nodevitals: 'nodevitals, all five families',
+  'nodevitals:eventLoop': 'nodevitals, event-loop family alone (its 10 ms sampler)',
+  'nodevitals:gc': 'nodevitals, gc family alone (its gc observer)',
+  setInterval: 'a bare `setInterval(() => {}, 10)`, unref\'d',
+  monitorEventLoopDelay: "`monitorEventLoopDelay({ resolution: 10 })`: Node's native timer, what both peers sample with",
+};
 const APP_ROWS = ['baseline', 'baseline:2', 'none', 'nodevitals', 'nodevitals:sampling', 'runtime-node', 'prom-client'];
 const APP_NAMES = { none: 'empty SDK MeterProvider, never collected (OpenTelemetry loaded, nothing registered)' };
 const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
@@ -122,7 +130,13 @@ export function derive(results) {
       traceError: pause(run.reported) / pause(run.trace) - 1,
     };
   }
-  return { cost, longGap, families, apis, overhead, noise, eventLoop, gc };
+  // Per server: each part's median CPU per request over the same server's "off".
+  let alwaysOn;
+  if (results.alwaysOn?.length) {
+    alwaysOn = {};
+    for (const part of ALWAYS_ON_PARTS) alwaysOn[part] = results.alwaysOn.map((server) => median(server[part]) / median(server.off));
+  }
+  return { cost, longGap, families, apis, overhead, noise, alwaysOn, eventLoop, gc };
 }
 
 function targets(results, d) {
@@ -327,6 +341,19 @@ export function renderTables(results) {
       ) +
       `\n\nWhat this machine resolves: ${d.noise.label}. A ratio inside that range cannot be told apart from no instrumentation.`,
   );
+  if (d.alwaysOn) {
+    out.push(
+      `### What runs between collections, under the same load (inside one server process; ${s.alwaysOnServers} server${s.alwaysOnServers > 1 ? 's' : ''} x ${s.alwaysOnRounds} rounds x ${s.alwaysOnRequests} requests, parts switched in random order)\n\n` +
+        `Produced by \`${results.command}\`: \`bench/workers/alwayson.mjs\` and \`client.mjs load <port> ${s.alwaysOnRequests} ${s.concurrency}\`; ` +
+        `every part measured in each server process.\n\n` +
+        table(
+          ['part', 'CPU per request vs off, per server', 'median'],
+          ALWAYS_ON_PARTS.map((part) => [ALWAYS_ON_NAMES[part], d.alwaysOn[part].map(x).join(', '), x(median(d.alwaysOn[part]))]),
+        ) +
+        `\n\nThe server switches parts on and off itself, so every part meets the same process: the differences between ` +
+        `processes that limit the table above do not enter here. Nothing collects; this is what a part costs a busy loop by existing.`,
+    );
+  }
   out.push(
     `### Heap retained (used heap after forced GC, minus before setup)\n\n` +
       by(results, `heap.mjs <contender> ${s.heapFirst} ${s.heapSecond}`, 'each figure the median of three readings 100 collections apart', '--expose-gc') +
@@ -494,6 +521,11 @@ ${renderTables(results)}
   OpenTelemetry with nothing registered. Read the medians, not single repetitions: on this VM
   two server processes of the same row differ in CPU per request for their whole lives (compare the
   two uninstrumented rows), so a row's figures move with which processes it drew.
+- **What runs between collections** (\`alwayson.mjs\`): the same server and client, but one server process
+  switches between parts on request (nodevitals with all families, with one family, a bare \`setInterval\`,
+  Node's \`monitorEventLoopDelay\`, or nothing), ${s.alwaysOnRounds} rounds in random order, ${s.loadWarmup} unmeasured
+  requests after each switch, then ${s.alwaysOnRequests} measured; ${s.alwaysOnServers} server processes. Each part's figure is its
+  median CPU per request over the same process's median with nothing on.
 - **Heap** (\`heap.mjs\`, \`node --expose-gc\`): every module imported first; used heap after four
   forced GCs before setup, after ${s.heapFirst} collections and after ${s.heapSecond} (each the median of three
   readings 100 collections apart, as one reading moves by ~0.1-0.2 MB; \`reader.collect()\`;
@@ -725,6 +757,23 @@ function discussion(results) {
             ? `: if nodevitals costs this server anything, most of it is there without any collection (the 10 ms ` +
               `event-loop sampler and the GC observer share the loop with ~${Math.round(requestsPerSecond / 1000)}k requests a second), not in the collections.`
             : ': most of what nodevitals reads above none is the collections.')
+        : '') +
+      (d.alwaysOn
+        ? (() => {
+            const m = (part) => median(d.alwaysOn[part]);
+            const timersCost = m('setInterval') > 1.02 && m('monitorEventLoopDelay') > 1.02;
+            return (
+              ` Inside one process, where that noise does not enter (next table), nodevitals' always-on parts cost ${x(m('nodevitals'))} ` +
+              `per request: its event-loop sampler ${x(m('nodevitals:eventLoop'))}, its gc observer ${x(m('nodevitals:gc'))}. A bare 10 ms ` +
+              `\`setInterval\` that does nothing costs ${x(m('setInterval'))} and Node's native \`monitorEventLoopDelay\` timer ` +
+              `${x(m('monitorEventLoopDelay'))}` +
+              (timersCost
+                ? `: on this VM a busy loop pays for a 10 ms timer whoever arms it and whatever it runs, so the peers' samplers pay ` +
+                  `it too. A service that does not want it raises \`eventLoopResolutionMillis\` (fewer wake-ups, shorter stalls missed) ` +
+                  `or turns the event-loop family off.`
+                : '.')
+            );
+          })()
         : ''),
   );
   return lines.join('\n');
