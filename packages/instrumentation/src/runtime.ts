@@ -102,6 +102,7 @@ export function nodeRuntime(): RuntimeSources {
   const procfs = linuxProcfs();
   const elu = ifFunction(performance.eventLoopUtilization);
   const rss = ifFunction(process.memoryUsage?.rss);
+  const eventLoopUtilization = elu && (() => elu.call(performance));
   return {
     now: () => performance.now(),
     // An interval rather than a re-armed timeout: Node re-inserts an interval
@@ -110,8 +111,8 @@ export function nodeRuntime(): RuntimeSources {
     // tick on Node 20, ~120 bytes on 22+).
     setRepeatingTimer: (callback, everyMillis) => setInterval(callback, everyMillis).unref(),
     clearTimer: (handle) => clearInterval(handle as NodeJS.Timeout),
-    eventLoopUtilization: elu && (() => elu.call(performance)),
-    eventLoopIdleMillis: eventLoopIdleMillis(elu && (() => elu.call(performance))),
+    eventLoopUtilization,
+    eventLoopIdleMillis: eventLoopIdleMillis(eventLoopUtilization),
     heapStatistics: ifFunction(v8.getHeapStatistics),
     heapSpaceStatistics: ifFunction(v8.getHeapSpaceStatistics),
     memoryUsage: ifFunction(process.memoryUsage) && (() => process.memoryUsage()),
