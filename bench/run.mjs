@@ -55,7 +55,7 @@ async function turnsCost({ gapMillis, copies, rounds, warmup }) {
   const workers = [];
   for (let copy = 0; copy < copies; copy++) {
     for (const name of COST_RUNS) {
-      const worker = startWorker('cost', [name, 'turns', 0, warmup, gapMillis]);
+      const worker = startWorker('cost', [name, 'turns', 0, warmup, gapMillis, SETTINGS.gapMillis]);
       workers.push({ name, worker, ready: worker.next('ready') });
     }
   }

@@ -16,6 +16,11 @@ export const CONTENDERS = ['nodevitals', 'runtime-node', 'prom-client'];
 export const SDK_ALONE = ['sdk:nodevitals', 'sdk:runtime-node'];
 export const FAMILIES = ['heap', 'gc', 'eventLoop', 'resources', 'process'];
 
+/** startRuntimeMetrics options for one family alone, or for the defaults (all five) when `only` is undefined. */
+export function familyOptions(only) {
+  return only ? Object.fromEntries(FAMILIES.map((family) => [family, family === only])) : {};
+}
+
 /**
  * The text serializer nodevitals users get: @nodevitals/exporter-presets'
  * Prometheus reader runs it on every GET /metrics, with its default unit
@@ -243,8 +248,7 @@ export async function setup(name) {
   }
   if (name === 'nodevitals' || name.startsWith('nodevitals:')) {
     const { startRuntimeMetrics } = await import(SNAPSHOT_ENTRY);
-    const only = name.split(':')[1];
-    const families = only ? Object.fromEntries(FAMILIES.map((family) => [family, family === only])) : {};
+    const families = familyOptions(name.split(':')[1]);
     return otelSetup((provider) => {
       const handle = startRuntimeMetrics({ meterProvider: provider, ...families });
       return () => handle.stop();

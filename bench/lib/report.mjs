@@ -34,6 +34,8 @@ const kb = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(bytes 
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 const pct = (ratio) => (Number.isFinite(ratio) ? `${ratio >= 0 ? '+' : ''}${(ratio * 100).toFixed(1)} %` : 'n/a');
 const x = (ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a');
+/** (max - min) / median: how far apart a row's figures lie. */
+const spreadOf = (values) => (Math.max(...values) - Math.min(...values)) / median(values);
 const seconds = (millis) => (millis >= 1000 ? `${millis / 1000} s` : `${millis} ms`);
 
 /** The line under a heading that says which command and worker produced the table. */
@@ -85,7 +87,7 @@ export function derive(results) {
   // back to the first server's spread across repetitions).
   const second = overhead['baseline:2']?.ratios;
   const basePerRequest = overhead.baseline.perRequest;
-  const spread = (Math.max(...basePerRequest) - Math.min(...basePerRequest)) / median(basePerRequest);
+  const spread = spreadOf(basePerRequest);
   const noise = second
     ? { low: Math.min(...second), high: Math.max(...second), label: `second uninstrumented copy ${x(Math.min(...second))} .. ${x(Math.max(...second))}` }
     : { low: 1 - spread, high: 1 + spread, label: `baseline run-to-run spread ${pct(spread)}` };
@@ -222,7 +224,7 @@ export function renderTables(results) {
   out.push(`### Targets\n\n${targets(results, d)}`);
   out.push(
     `### Size of one collection (default settings)\n\n` +
-      by(results, `cost.mjs <contender> turns 0 ${s.costWarmup} ${s.gapMillis}`, 'the same runs as the next table') +
+      by(results, `cost.mjs <contender> turns 0 ${s.costWarmup} ${s.gapMillis} ${s.gapMillis}`, 'the same runs as the next table') +
       table(
         ['contender', 'data points', 'Prometheus samples', 'exposition bytes', 'OTLP protobuf bytes / export', 'same, gzip'],
         CONTENDERS.map((name) => {
@@ -233,7 +235,7 @@ export function renderTables(results) {
   );
   out.push(
     `### Cost per collection (${s.gapMillis} ms idle before every call; ${s.costCopies} process${s.costCopies > 1 ? 'es' : ''} per row, ${s.costCopies * COST_RUNS.length} in all, taking turns)\n\n` +
-      by(results, `cost.mjs <row> turns 0 ${s.costWarmup} ${s.gapMillis}`, `${s.costSamples * 2} rounds of turns handed out by run.mjs (turnsCost); ${s.costSamples * s.costCopies} calls of each kind per row (the floor ${Math.round((s.costSamples * 2 * s.costCopies) / 3)})`) +
+      by(results, `cost.mjs <row> turns 0 ${s.costWarmup} ${s.gapMillis} ${s.gapMillis}`, `${s.costSamples * 2} rounds of turns handed out by run.mjs (turnsCost); ${s.costSamples * s.costCopies} calls of each kind per row (the floor ${Math.round((s.costSamples * 2 * s.costCopies) / 3)})`) +
       table(
         ['contender', 'data points', 'collect median', 'collect p99', 'collect + Prometheus text median', 'p99', 'collect vs runtime-node'],
         COST_RUNS.filter((name) => d.cost[name]).map((name) => {
@@ -246,7 +248,7 @@ export function renderTables(results) {
     const official = d.longGap['runtime-node'];
     out.push(
       `### Cost per collection after a scrape-interval gap (${seconds(s.longGapMillis)} idle before every call; ${s.longGapCopies} processes per row, ${s.longGapCopies * COST_RUNS.length} in all, taking turns)\n\n` +
-        by(results, `cost.mjs <row> turns 0 ${s.longGapWarmup} ${s.longGapMillis}`, `${s.longGapRounds} rounds of turns handed out by run.mjs (turnsCost)`) +
+        by(results, `cost.mjs <row> turns 0 ${s.longGapWarmup} ${s.longGapMillis} ${s.gapMillis}`, `${s.longGapRounds} rounds of turns handed out by run.mjs (turnsCost)`) +
         table(
           ['contender', 'calls', 'collect median', 'collect p90', `vs ${s.gapMillis} ms gap`, 'collect + Prometheus text median', 'p90', `vs ${s.gapMillis} ms gap`, 'collect vs runtime-node'],
           COST_RUNS.filter((name) => d.longGap[name]).map((name) => {
@@ -748,7 +750,6 @@ function discussion(results) {
   );
 
   // 6. app overhead
-  const spreadOf = (values) => (Math.max(...values) - Math.min(...values)) / median(values);
   const overheadRatio = median(d.overhead.nodevitals.ratios);
   const sampling = d.overhead['nodevitals:sampling'];
   const baseRuns = results.overhead.filter((run) => run.name === 'baseline');

@@ -12,16 +12,14 @@
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SNAPSHOT_ENTRY } from '../lib/build.mjs';
+import { reply } from '../lib/child.mjs';
+import { familyOptions } from '../lib/contenders.mjs';
 
 const { startRuntimeMetrics } = await import(SNAPSHOT_ENTRY);
 const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
 const provider = new MeterProvider();
-const FAMILIES = ['heap', 'gc', 'eventLoop', 'resources', 'process'];
 const nodevitals = (only) => {
-  const handle = startRuntimeMetrics({
-    meterProvider: provider,
-    ...(only ? Object.fromEntries(FAMILIES.map((family) => [family, family === only])) : {}),
-  });
+  const handle = startRuntimeMetrics({ meterProvider: provider, ...familyOptions(only) });
   return () => handle.stop();
 };
 
@@ -66,7 +64,7 @@ process.on('message', (message) => {
     stop();
     server.close();
     server.closeAllConnections?.();
-    process.send({ type: 'result', data: {} }, () => process.exit(0));
+    reply({});
   }
 });
 server.listen(0, '127.0.0.1', () => process.send({ type: 'ready', port: server.address().port }));

@@ -8,7 +8,7 @@
 //   mode turns: the parent hands out turns over IPC, round-robin over many
 //               idle processes, so each one sees a scrape-interval gap while
 //               only one of them works at a time (long gaps, few samples).
-//               The warm-up calls run first, 25 ms apart, before the process
+//               The warm-up calls run first, `warmupGapMillis` apart, before the process
 //               says it is ready: a service scraped every 10 s for hours has
 //               long since compiled its collection code, and without them
 //               the few timed calls of a fresh process mostly measure
@@ -18,17 +18,18 @@
 // Calls alternate between collect and collect + Prometheus text, so each has
 // the full gap before it. In the floor process a third kind of turn times
 // each runtime API on its own, and the peers' event-loop histogram read.
-// argv: contender mode samples warmup gapMillis
+// argv: contender mode samples warmup gapMillis [warmupGapMillis]
 import { gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countSamples, peerReads, RAW_APIS, setup } from '../lib/contenders.mjs';
 import { reply } from '../lib/child.mjs';
 
-const [name, mode, samplesArg, warmupArg, gapArg] = process.argv.slice(2);
+const [name, mode, samplesArg, warmupArg, gapArg, warmupGapArg] = process.argv.slice(2);
 const samples = Number(samplesArg);
 const warmup = Number(warmupArg);
 const gapMillis = Number(gapArg);
-const WARMUP_GAP_MILLIS = 25;
+// turns mode: the warm-up calls' spacing (the short gap); gap mode spaces them like the timed ones.
+const warmupGapMillis = Number(warmupGapArg ?? gapArg);
 const contender = await setup(name);
 const singles = name === 'floor' ? { ...RAW_APIS, ...peerReads() } : undefined;
 const KINDS = singles ? ['collect', 'scrape', 'apis'] : ['collect', 'scrape'];
@@ -75,7 +76,7 @@ async function summary() {
 await sleep(200); // let samplers take a few samples and a GC or two happen
 if (mode === 'turns') {
   for (let turn = 0; turn < warmup * KINDS.length; turn++) {
-    await sleep(WARMUP_GAP_MILLIS);
+    await sleep(warmupGapMillis);
     await call(turn, false);
   }
   let turn = 0;
