@@ -48,7 +48,7 @@ describe('the packed @nodevitals/exporter-presets tarball', () => {
 
   it('ships its README and both builds', () => {
     const root = join(project, 'node_modules', '@nodevitals', 'exporter-presets');
-    for (const file of ['README.md', 'dist/cjs/index.js', 'dist/esm/index.js', 'dist/cjs/register.js', 'dist/esm/register.js']) {
+    for (const file of ['README.md', 'dist/cjs/index.js', 'dist/esm/index.js', 'dist/cjs/register.js', 'dist/esm/register.mjs']) {
       expect({ file, present: existsSync(join(root, file)) }).toEqual({ file, present: true });
     }
   });
