@@ -35,21 +35,29 @@ function ensureBuilt(dir: string): void {
 
 /**
  * Packs each package (`packages/<name>`, built from its current sources) with
- * `pnpm pack` (which rewrites workspace: ranges), then `npm install`s the
- * tarballs together, so they resolve each other, plus `dependencies` into a
- * new temp folder. Returns that folder.
+ * `pnpm pack` (which rewrites workspace: ranges) into `destination`. Returns
+ * the tarballs' paths, in the order given.
+ */
+export function packTarballs(packages: string[], destination: string): string[] {
+  return packages.map((name) => {
+    const dir = join(ROOT, 'packages', name);
+    ensureBuilt(dir);
+    const before = new Set(readdirSync(destination));
+    pnpm(['pack', '--pack-destination', destination], dir, { ...process.env, PNPM_CONFIG_IGNORE_SCRIPTS: 'true', npm_config_ignore_scripts: 'true' });
+    const created = readdirSync(destination).find((file) => file.endsWith('.tgz') && !before.has(file));
+    if (!created) throw new Error(`pnpm pack produced no tarball for ${name}`);
+    return join(destination, created);
+  });
+}
+
+/**
+ * Packs the packages, then `npm install`s the tarballs together, so they
+ * resolve each other, plus `dependencies` into a new temp folder. Returns that
+ * folder.
  */
 export function packAndInstall(packages: string[], dependencies: string[]): string {
   const project = mkdtempSync(join(tmpdir(), 'nodevitals-smoke-'));
-  const tarballs = packages.map((name) => {
-    const dir = join(ROOT, 'packages', name);
-    ensureBuilt(dir);
-    const before = new Set(readdirSync(project));
-    pnpm(['pack', '--pack-destination', project], dir, { ...process.env, PNPM_CONFIG_IGNORE_SCRIPTS: 'true', npm_config_ignore_scripts: 'true' });
-    const created = readdirSync(project).find((file) => file.endsWith('.tgz') && !before.has(file));
-    if (!created) throw new Error(`pnpm pack produced no tarball for ${name}`);
-    return join(project, created);
-  });
+  const tarballs = packTarballs(packages, project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'smoke', private: true, version: '0.0.0' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, ...dependencies], {
     cwd: project,
