@@ -75,9 +75,11 @@ function onPath(binary) {
   });
 }
 
+const missingPrometheus = () => ['prometheus', 'promtool'].filter((binary) => !onPath(binary));
+
 /** The suite checks our output with a real Prometheus and promtool (Debian's `prometheus` package). */
 function ensurePrometheus() {
-  const missing = ['prometheus', 'promtool'].filter((binary) => !onPath(binary));
+  const missing = missingPrometheus();
   if (missing.length === 0) return;
   const command = 'apt-get update && apt-get install -y --no-install-recommends prometheus';
   if (process.getuid?.() !== 0) {
@@ -88,6 +90,11 @@ function ensurePrometheus() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   must(['apt-get'], ['update'], { env });
   must(['apt-get'], ['install', '-y', '--no-install-recommends', 'prometheus'], { env });
+  const still = missingPrometheus();
+  if (still.length > 0) {
+    console.error(`${still.join(' and ')} still not found on PATH after installing Debian's prometheus package`);
+    process.exit(1);
+  }
 }
 
 /** pnpm from PATH if it is the pinned major, else through npx (cached after the first time). */

@@ -19,7 +19,7 @@ const running = new Set<Child>();
 export function assertPackagesBuilt(): void {
   for (const name of ['instrumentation', 'exporter-presets']) {
     const entry = join(ROOT, 'packages', name, 'dist', 'cjs', 'index.js');
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm build\` (or \`pnpm -r --filter ./packages/** run build\`) first`);
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   }
 }
 
