@@ -53,6 +53,7 @@ function rerunOnSupportedNode() {
   const pkg = `node-${process.platform}-${process.arch}`;
   const bin = join(dir, 'node_modules', pkg, 'bin');
   if (!existsSync(join(bin, 'node'))) {
+    console.log(`> fetching Node ${PROVISIONED_NODE} (${pkg}) from the npm registry into ${dir}, once`);
     mkdirSync(dir, { recursive: true });
     must(['npm'], ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${PROVISIONED_NODE}`]);
   }
