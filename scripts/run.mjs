@@ -205,10 +205,14 @@ function test(pnpm) {
   // other suites would starve the process they measure); then everything else
   // with several workers (those suites mostly wait); then the suites that take
   // minutes, once per run (CI skips them on its extra Node lines).
+  // Each phase picks its files by exclusion only (a pattern that ignores every
+  // other path), so a filter given to `npm test -- <filter>` narrows every
+  // phase instead of adding its files to each.
+  const only = (pattern) => `^(?!.*${pattern})`;
   const phases = [
-    { title: 'timing-accuracy suites, one at a time', args: ['--runInBand', '--testPathPatterns', ACCURACY, '--testPathIgnorePatterns', LONG] },
-    { title: 'all other suites', args: ['--testPathIgnorePatterns', ACCURACY, LONG, '/node_modules/'] },
-    { title: 'long suites (minutes each)', args: ['--testPathPatterns', LONG], long: true },
+    { title: 'timing-accuracy suites, one at a time', ignore: [only(ACCURACY), LONG], args: ['--runInBand'] },
+    { title: 'all other suites', ignore: [ACCURACY, LONG], args: [] },
+    { title: 'long suites (minutes each)', ignore: [only(LONG)], args: [], long: true },
   ];
   let passed = 0;
   let failed = 0;
@@ -222,7 +226,8 @@ function test(pnpm) {
     const report = join(ROOT, '.tmp', `jest-report-${index}.json`);
     rmSync(report, { force: true });
     // --passWithNoTests: a path filter given to `npm test -- <filter>` may leave a phase empty.
-    const code = run(['node'], [jest, '--json', '--passWithNoTests', `--outputFile=${report}`, ...phase.args, ...extra], { env });
+    const args = [...extra, '--json', '--passWithNoTests', `--outputFile=${report}`, ...phase.args];
+    const code = run(['node'], [jest, ...args, '--testPathIgnorePatterns', '/node_modules/', ...phase.ignore], { env });
     status ||= code;
     if (existsSync(report)) {
       const results = JSON.parse(readFileSync(report, 'utf8'));
