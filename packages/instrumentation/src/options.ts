@@ -1,4 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
 /** Options shared by every entry point. Every field is optional. */
@@ -36,7 +36,14 @@ export interface StartRuntimeMetricsOptions extends RuntimeMetricsOptions {
 }
 
 /** Configuration of `NodeRuntimeInstrumentation`. */
-export interface NodeRuntimeInstrumentationConfig extends InstrumentationConfig, RuntimeMetricsOptions {}
+export interface NodeRuntimeInstrumentationConfig extends InstrumentationConfig, RuntimeMetricsOptions {
+  /** From `@opentelemetry/instrumentation-runtime-node`: the same as `eventLoopResolutionMillis` (give one of them). */
+  monitoringPrecision?: number;
+  /** From `@opentelemetry/instrumentation-runtime-node`: accepted and ignored (no exception log records here). */
+  captureUncaughtException?: boolean;
+  /** From `@opentelemetry/instrumentation-runtime-node`: accepted and ignored. */
+  applyCustomExceptionAttributes?: (error: unknown, eventType: 'uncaughtException') => Attributes;
+}
 
 export type ResolvedOptions = Readonly<Required<RuntimeMetricsOptions>>;
 
@@ -59,7 +66,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 });
 
 const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
-const INTEGER_RANGES = {
+export const INTEGER_RANGES = {
   eventLoopResolutionMillis: [1, 1000],
   eventLoopWindowMillis: [1000, 3_600_000],
 } as const;
