@@ -66,10 +66,11 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 });
 
 const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
-export const INTEGER_RANGES = {
-  eventLoopResolutionMillis: [1, 1000],
-  eventLoopWindowMillis: [1000, 3_600_000],
-} as const;
+/** Valid [min, max] of the integer options; the window must also be at least SLOTS_PER_WINDOW resolutions. */
+export const INTEGER_RANGES = Object.freeze({
+  eventLoopResolutionMillis: Object.freeze([1, 1000] as const),
+  eventLoopWindowMillis: Object.freeze([1000, 3_600_000] as const),
+});
 const BUCKET_FIELDS = ['gcDurationBucketsSeconds', 'eventLoopDelayBucketsSeconds'] as const;
 const OWN_FIELDS: readonly string[] = [
   ...FAMILY_FLAGS,

@@ -7,6 +7,7 @@ import { createMetricReaders } from '../createMetricReaders.js';
 import { runtimeViews } from '../runtimeViews.js';
 import { envChoice, sdkDisabled } from './environment.js';
 import { environmentResource } from './environmentResource.js';
+import { runtimeOptionsFromEnvironment } from './runtimeEnvironment.js';
 
 /**
  * The longest the last export may hold up the end of the process, on a signal
@@ -50,7 +51,7 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const readers = createMetricReaders();
     if (readers.length === 0) return undefined;
     const meterProvider = new MeterProvider({ resource: environmentResource(), readers, views: runtimeViews() });
-    const runtime = startRuntimeMetrics({ meterProvider });
+    const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
     const handle = createHandle(meterProvider, runtime);
     installExitHooks(handle);
     processWide[STARTED] = handle;
