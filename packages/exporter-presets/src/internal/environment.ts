@@ -14,11 +14,38 @@ export function resetEnvironmentWarnings(): void {
   warned.clear();
 }
 
-/** Reports `message` through `diag.warn` the first time `key` is seen, never again. */
+/**
+ * Whether a diag logger is installed now. The API keeps it in a process-wide
+ * registry under a versioned symbol (API 1.x). Only decides whether to warn
+ * now or a moment later: either way the warning goes through `diag.warn`.
+ */
+function diagLoggerInstalled(): boolean {
+  const registry = (globalThis as Record<symbol, { diag?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+  return registry?.diag !== undefined;
+}
+
+const pending: string[] = [];
+
+/**
+ * Reports `message` through `diag.warn` the first time `key` is seen, never
+ * again. In `new NodeSDK({ metricReaders: createMetricReaders() })` the
+ * readers are built before NodeSDK installs the logger `OTEL_LOG_LEVEL` asks
+ * for, so a warning with no logger yet waits for the end of the current
+ * script (an unref'd immediate) and goes to whatever logger there is then.
+ */
 export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
-  diag.warn(message);
+  if (diagLoggerInstalled()) {
+    diag.warn(message);
+    return;
+  }
+  pending.push(message);
+  if (pending.length === 1) {
+    setImmediate(() => {
+      for (const waiting of pending.splice(0)) diag.warn(waiting);
+    }).unref();
+  }
 }
 
 function rawValue(variable: string): string | undefined {
