@@ -94,6 +94,17 @@ export function describeValue(value: unknown): string {
 }
 
 /**
+ * An unknown field's value, described without printing a string or an
+ * object whole: a field meant for another library may carry a credential.
+ */
+function describeUnknown(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters (not shown)`;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return 'an object (not shown)';
+  if (Array.isArray(value)) return `an array of ${value.length} items (not shown)`;
+  return describeValue(value);
+}
+
+/**
  * Validates user options and merges them over the defaults, once.
  * `extraFields` are the other fields the entry point accepts (for example
  * `enabled`, `meterProvider`); anything else is a typo and throws.
@@ -107,7 +118,7 @@ export function resolveOptions(input: unknown, extraFields: readonly string[] = 
   for (const key of Object.keys(options)) {
     if (!OWN_FIELDS.includes(key) && !extraFields.includes(key)) {
       throw new TypeError(
-        `unknown option ${key} (got ${describeValue(options[key])}); known options: ${[...OWN_FIELDS, ...extraFields].join(', ')}`,
+        `unknown option ${key} (got ${describeUnknown(options[key])}); known options: ${[...OWN_FIELDS, ...extraFields].join(', ')}`,
       );
     }
   }

@@ -184,8 +184,10 @@ function fileReadingFromEnv(variables: string[], kind: PemKind): EnvReading<Buff
     (raw) => {
       try {
         return readPem(raw, kind);
-      } catch {
-        return undefined;
+      } catch (error) {
+        // The path and the reader's reason; never the content, which may be a private key.
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        return new EnvProblem(`${JSON.stringify(raw)} is not usable: ${reason}`);
       }
     },
     `a readable PEM ${kind} file`,
