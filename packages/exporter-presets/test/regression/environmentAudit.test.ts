@@ -43,6 +43,15 @@ const ROWS: Row[] = [
     ['localhost:99999', '127.0.0.1:70000', 'http://127.0.0.1:70000', 'collector:0', 'http://:4317', 'ftp://collector:21', 'bad host:4317', 'collector']
       .map((value): Row => [name, value, () => otlp().endpoint, DEFAULT_OPTIONS.grpcEndpoint]),
   ),
+  // HTTP needs a scheme, and the same host and port checks.
+  ...both('ENDPOINT').flatMap((name): Row[] =>
+    ['localhost:4318', 'http://127.0.0.1:70000/v1/metrics', 'https://:4318', 'http://bad host/v1/metrics'].map((value): Row => [
+      name,
+      value,
+      () => withEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, otlp).endpoint,
+      DEFAULT_OPTIONS.httpEndpoint,
+    ]),
+  ),
   ...both('HEADERS').flatMap((name): Row[] =>
     ['Authorization', 'a b=1', 'x=%zz', '=1'].map((value): Row => [name, value, () => otlp().headers, {}]),
   ),
@@ -116,5 +125,33 @@ describe('the NODEVITALS_* variables set the instrumentation options of the zero
     );
     expect(options).toEqual({ eventLoopResolutionMillis: 1000 });
     expect(diag.warnings()).toEqual([expect.stringMatching(/^NODEVITALS_EVENT_LOOP_WINDOW_MILLIS is invalid: expected at least 6 x .*\(6000\), got "2000"/)]);
+  });
+});
+
+describe('an endpoint option is checked in full, for every protocol, and throws naming the field', () => {
+  const CASES: Array<[string, string, ErrorConstructor, RegExp]> = [
+    ['grpc', 'localhost:99999', RangeError, /^endpoint must be .*: port "99999" of "localhost:99999" is not from 1 to 65535$/],
+    ['grpc', 'http://127.0.0.1:70000', RangeError, /port "70000"/],
+    ['grpc', 'collector', TypeError, /"collector" has no port/],
+    ['grpc', 'bad host:4317', TypeError, /"bad host:4317" is not host:port/],
+    ['http/protobuf', 'localhost:4318', TypeError, /has no http:\/\/ or https:\/\/ scheme, which http\/protobuf needs/],
+    ['http/protobuf', 'http://127.0.0.1:70000/v1/metrics', RangeError, /port "70000"/],
+    ['http/json', 'https://:4318/v1/metrics', TypeError, /has no host/],
+    ['http/json', 'ftp://collector/v1/metrics', TypeError, /scheme ftp:\/\/ .* is neither http:\/\/ nor https:\/\//],
+  ];
+  it.each(CASES)('%s: %s', (protocol, endpoint, ErrorClass, message) => {
+    expect(() => createMetricReaders({ protocol: protocol as never, endpoint, exporters: [] })).toThrow(ErrorClass);
+    expect(() => createMetricReaders({ protocol: protocol as never, endpoint, exporters: [] })).toThrow(message);
+  });
+
+  it.each([
+    ['grpc', 'collector:4317'],
+    ['grpc', '[::1]:4317'],
+    ['grpc', 'otel_collector:4317'],
+    ['grpc', 'https://collector.observability.svc:4317'],
+    ['http/protobuf', 'http://127.0.0.1:4318/v1/metrics'],
+    ['http/protobuf', 'https://collector.example/v1/metrics'],
+  ])('%s: %s is accepted', (protocol, endpoint) => {
+    expect(() => createMetricReaders({ protocol: protocol as never, endpoint, exporters: [] })).not.toThrow();
   });
 });
