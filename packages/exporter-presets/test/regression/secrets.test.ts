@@ -71,7 +71,7 @@ const CONFIGS: Record<string, () => Record<string, string>> = {
 
 const PATHS = {
   'zero-code entry': (env: Record<string, string>) =>
-    startNode([join(FIXTURES, 'register', 'app.cjs')], env, ['--require', '@nodevitals/exporter-presets/register'], 30_000, join(EXAMPLES, 'register')),
+    startNode([join(FIXTURES, 'register', 'app.cjs')], env, ['--require', '@nodevitals/exporter-presets/register'], 120_000, join(EXAMPLES, 'register')),
   // NodeSDK parses OTEL_RESOURCE_ATTRIBUTES itself (and quotes a bad entry):
   // upstream's, so only the variables our readers read are planted here.
   'NodeSDK app': (env: Record<string, string>) =>
@@ -79,7 +79,7 @@ const PATHS = {
       [join(EXAMPLES, 'nodesdk-otlp', 'dist', 'main.js')],
       env,
       ['--require', join(FIXTURES, 'announceStart.cjs')],
-      30_000,
+      120_000,
       join(EXAMPLES, 'nodesdk-otlp'),
     ),
 };
@@ -95,7 +95,7 @@ describe('no planted secret in the output of a real process', () => {
     if (path === 'zero-code entry') env.OTEL_RESOURCE_ATTRIBUTES = `deployment.environment.name=ci,${SECRET}`;
     const child = PATHS[path as keyof typeof PATHS](env);
     // Started, then a few export intervals, so every message that could print the secret has had its chance.
-    await child.waitForOutput('app ready', 20_000);
+    await child.waitForOutput('app ready', 90_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     child.child.kill('SIGTERM');
     const result = await child.exited;
@@ -108,7 +108,7 @@ describe('no planted secret in the output of a real process', () => {
       expect(output).toMatch(/OTEL_EXPORTER_OTLP_CLIENT_KEY is invalid: "[^"]+key.pem" is not usable: /);
     }
     expect(output).not.toContain('Invalid URL');
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('no planted secret in an error thrown by a public function', () => {

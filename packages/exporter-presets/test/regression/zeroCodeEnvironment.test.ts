@@ -18,14 +18,14 @@ async function run(env: Record<string, string>): Promise<{ received: ReceivedExp
     [join(FIXTURES, 'register', 'app.cjs')],
     { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '1000', ...env },
     ['--require', '@nodevitals/exporter-presets/register'],
-    60_000,
+    120_000,
     join(PACKAGE_ROOT, '..', '..', 'examples', 'register'),
   );
   let received: ReceivedExport | undefined;
   try {
     await receiver.waitFor(
       () => (received = receiver.received.flat().find((entry) => entry.resource['process.pid'] === app.child.pid)) !== undefined,
-      30_000,
+      90_000,
       'an export from the app',
     );
   } finally {
@@ -47,7 +47,7 @@ it.each([
   expect(linesAbout(output, variable)).toEqual([expect.stringMatching(warning)]);
   expect(received.metrics.has(METRICS.heapLimit.name)).toBe(true);
   expect(received.metrics.has(METRICS.cpuTime.name)).toBe(true);
-}, 60_000);
+}, 150_000);
 
 it('NODEVITALS_PROCESS=false and NODEVITALS_HEAP=false leave exactly those families out, with no warning', async () => {
   const { received, output } = await run({ NODEVITALS_PROCESS: 'false', NODEVITALS_HEAP: 'FALSE', NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS: '20' });
@@ -58,4 +58,4 @@ it('NODEVITALS_PROCESS=false and NODEVITALS_HEAP=false leave exactly those famil
   expect(families.has('eventLoop')).toBe(true);
   expect(families.has('resources')).toBe(true);
   expect(linesAbout(output, 'NODEVITALS_')).toEqual([]);
-}, 60_000);
+}, 150_000);

@@ -89,7 +89,7 @@ describe('a second start on the same MeterProvider doubles nothing', () => {
       await provider.shutdown();
       await referenceProvider.shutdown();
     }
-  });
+  }, 120_000);
 
   it('says it once however many times it is started again', async () => {
     const provider = new MeterProvider({ readers: [new TestReader()] });
