@@ -3,7 +3,8 @@
 // exporter-presets test suite fails when the file is stale, when a field or a
 // variable of the code is missing from it, or when it names one the code does
 // not read. Defaults come from the code's DEFAULT_OPTIONS objects.
-import { DEFAULT_OPTIONS as RUNTIME, SLOTS_PER_WINDOW } from '../packages/instrumentation/src/options';
+import { DEFAULT_OPTIONS as RUNTIME, INTEGER_RANGES, SLOTS_PER_WINDOW } from '../packages/instrumentation/src/options';
+import { RUNTIME_VARIABLES } from '../packages/exporter-presets/src/internal/runtimeEnvironment';
 import {
   COMPRESSIONS,
   DEFAULT_OPTIONS as PRESETS,
@@ -48,13 +49,15 @@ const both = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_METRICS_${suffix
 const choices = (list: readonly string[]): string => list.map((item) => `\`'${item}'\``).join(', ');
 const millis = `integer, 1 to ${MAX_MILLIS} (one day)`;
 
-const family = (field: string, what: string): OptionDoc => ({
+const family = (field: keyof typeof RUNTIME_VARIABLES, what: string): OptionDoc => ({
   field,
   type: 'boolean',
-  defaultValue: code(RUNTIME[field as keyof typeof RUNTIME]),
+  defaultValue: code(RUNTIME[field]),
   valid: '`true`, `false`',
+  variables: [RUNTIME_VARIABLES[field]],
   what,
 });
+const range = (field: keyof typeof INTEGER_RANGES): readonly [number, number] => [...INTEGER_RANGES[field]] as [number, number];
 
 /** `startRuntimeMetrics(options)` and `new NodeRuntimeInstrumentation(config)`. */
 export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
@@ -67,16 +70,18 @@ export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
     field: 'eventLoopResolutionMillis',
     type: 'number (ms)',
     defaultValue: code(RUNTIME.eventLoopResolutionMillis),
-    valid: 'integer, 1 to 1000',
-    range: [1, 1000],
+    valid: `integer, ${range('eventLoopResolutionMillis').join(' to ')}`,
+    range: range('eventLoopResolutionMillis'),
+    variables: [RUNTIME_VARIABLES.eventLoopResolutionMillis],
     what: 'How often the event-loop sampler wakes. Lower catches shorter stalls and costs more wake-ups; the reported delay never includes it.',
   },
   {
     field: 'eventLoopWindowMillis',
     type: 'number (ms)',
     defaultValue: code(RUNTIME.eventLoopWindowMillis),
-    valid: `integer, 1000 to 3600000, and at least ${SLOTS_PER_WINDOW} × \`eventLoopResolutionMillis\``,
-    range: [1000, 3_600_000],
+    valid: `integer, ${range('eventLoopWindowMillis').join(' to ')}, and at least ${SLOTS_PER_WINDOW} × \`eventLoopResolutionMillis\``,
+    range: range('eventLoopWindowMillis'),
+    variables: [RUNTIME_VARIABLES.eventLoopWindowMillis],
     what: 'The sliding window the delay gauges and utilization describe.',
   },
   {
@@ -105,7 +110,28 @@ export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
     type: 'boolean',
     defaultValue: '`true`',
     valid: '`true`, `false`',
-    what: '`NodeRuntimeInstrumentation` only (from `InstrumentationConfig`): `false` registers it without starting it.',
+    what: '`NodeRuntimeInstrumentation` only (from `InstrumentationConfig`): `false` registers it without starting it; `isEnabled()` reports it.',
+  },
+  {
+    field: 'monitoringPrecision',
+    type: 'number (ms)',
+    defaultValue: 'unset',
+    valid: 'as `eventLoopResolutionMillis`; not both with different values',
+    what: '`NodeRuntimeInstrumentation` only, from `@opentelemetry/instrumentation-runtime-node`: the same as `eventLoopResolutionMillis`.',
+  },
+  {
+    field: 'captureUncaughtException',
+    type: 'boolean',
+    defaultValue: 'unset',
+    valid: '`true`, `false`',
+    what: '`NodeRuntimeInstrumentation` only, from `@opentelemetry/instrumentation-runtime-node`: accepted and ignored, with one `diag` line (no exception log records here).',
+  },
+  {
+    field: 'applyCustomExceptionAttributes',
+    type: 'function',
+    defaultValue: 'unset',
+    valid: 'a function',
+    what: '`NodeRuntimeInstrumentation` only, from `@opentelemetry/instrumentation-runtime-node`: accepted and ignored, with one `diag` line.',
   },
 ];
 
@@ -154,7 +180,7 @@ export const READER_OPTIONS: ReadonlyArray<OptionDoc & { readers: string }> = [
     readers: 'OTLP',
     type: 'string',
     defaultValue: `${code(PRESETS.grpcEndpoint)} (gRPC), ${code(PRESETS.httpEndpoint)} (HTTP)`,
-    valid: 'an `http://` or `https://` URL; gRPC also `host:port`',
+    valid: 'an `http://` or `https://` URL with a host and, if given, a port from 1 to 65535; gRPC also `host:port`',
     variables: both('ENDPOINT'),
     what: 'Where to send. gRPC: `http://` is plaintext, `https://` TLS, no scheme TLS unless `insecure`. HTTP: the full URL; `OTEL_EXPORTER_OTLP_ENDPOINT` is a base URL and gets `/v1/metrics` appended.',
   },
@@ -166,7 +192,7 @@ export const READER_OPTIONS: ReadonlyArray<OptionDoc & { readers: string }> = [
     valid: 'names of letters, digits, `-`, `_`, `.` (not ending in `-bin`); printable ASCII values',
     variableValid: '`name=value` pairs separated by commas, values percent-decoded; names and values as for the option',
     variables: both('HEADERS'),
-    what: 'Request headers (gRPC metadata). The option replaces the variables, it is not merged with them.',
+    what: 'Request headers (gRPC metadata). The option replaces the variables, it is not merged with them. Warnings and errors name the headers, never their values.',
   },
   {
     field: 'otlpTimeoutMillis',
@@ -246,7 +272,7 @@ export const READER_OPTIONS: ReadonlyArray<OptionDoc & { readers: string }> = [
     readers: 'Prometheus',
     type: 'string',
     defaultValue: code(PRESETS.host),
-    valid: 'a host name or address to bind',
+    valid: 'a host name or an IP address to bind (IPv6 with or without brackets)',
     variables: ['OTEL_EXPORTER_PROMETHEUS_HOST'],
     what: 'Interface the `/metrics` server binds: not reachable from other hosts unless asked.',
   },
@@ -380,17 +406,26 @@ export function renderConfigureDoc(): string {
     '**Bad input**: a wrong option throws a `TypeError` or `RangeError` when the reader, view or instrumentation is built,',
     'naming the field and the value (`RangeError: exportIntervalMillis must be an integer from 1 to 86400000, got -5`), and an',
     'unknown field throws too, so a typo cannot silently fall back to a default. `createMetricReaders()` checks every field,',
-    'whichever readers end up built. A wrong variable is reported once through `diag.warn`, naming the variable, the value',
-    'and what is used instead; the service keeps running with the default.',
+    'whichever readers end up built. A wrong variable is reported once through `diag.warn`, naming the variable, what is',
+    'wrong and what is used instead; the service keeps running with the default.',
+    '',
+    '**Secrets**: no message prints a header value, the userinfo or query values of an endpoint, or the content of a key',
+    'or certificate file, whatever the log level. A malformed header list is described by position and header name',
+    '(`OTEL_EXPORTER_OTLP_HEADERS is invalid: entry 2 of 2 has no "="`), an endpoint as `https://<redacted>@host:4317/`,',
+    'and an option that may hold a secret by its type and keys.',
     '',
     '## `@nodevitals/instrumentation`',
     '',
-    '`startRuntimeMetrics(options)` and `new NodeRuntimeInstrumentation(config)` take the same options. The instrumentation',
-    'reads no environment variable.',
+    '`startRuntimeMetrics(options)` and `new NodeRuntimeInstrumentation(config)` take the same options. In code, the',
+    'instrumentation reads no environment variable: what you pass is what runs. The zero-code entry, which has no code',
+    'to pass options in, reads them from `NODEVITALS_*` variables: the option name in upper snake case after the prefix',
+    '(`eventLoopResolutionMillis` is `NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS`), checked like the `OTEL_*` ones.',
     '',
-    '| Option | Type | Default | Valid | What |',
-    '|---|---|---|---|---|',
-    ...RUNTIME_OPTIONS.map((o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${cell(o.what)} |`),
+    '| Option | Type | Default | Valid | Variable (zero-code entry) | What |',
+    '|---|---|---|---|---|---|',
+    ...RUNTIME_OPTIONS.map(
+      (o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${variablesOf(o)} | ${cell(o.what)} |`,
+    ),
     '',
     '## `@nodevitals/exporter-presets`: readers',
     '',
@@ -419,6 +454,11 @@ export function renderConfigureDoc(): string {
     '| Variable | Valid | Default | Overridden by option |',
     '|---|---|---|---|',
   ];
+  for (const doc of RUNTIME_OPTIONS) {
+    for (const variable of doc.variables ?? []) {
+      lines.push(`| \`${variable}\` | ${bare(doc.valid)} (any case for booleans) | ${bare(doc.defaultValue)} | — (the zero-code entry's \`${doc.field}\`) |`);
+    }
+  }
   for (const doc of READER_OPTIONS) {
     for (const variable of doc.variables ?? []) {
       const valid =

@@ -1,6 +1,6 @@
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import { consoleMetricReader } from './consoleMetricReader.js';
-import { readEnv, sdkDisabled, warnOnce } from './internal/environment.js';
+import { EnvProblem, readEnv, sdkDisabled, warnOnce } from './internal/environment.js';
 import { checkOtlpOptions } from './internal/otlpSettings.js';
 import { checkOptionsObject, describeValue } from './internal/validate.js';
 import {
@@ -35,11 +35,13 @@ function validateExporters(value: unknown): readonly ExporterName[] | undefined 
  * value invalid. `none` anywhere in the list means no readers, as NodeSDK
  * reads it: the explicit off switch wins over the names beside it.
  */
-function parseExporterList(raw: string): ExporterName[] | undefined {
+function parseExporterList(raw: string): ExporterName[] | EnvProblem | undefined {
   const names = raw
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== '');
+  // "," or " , ": set, but naming nothing. Not "none": that is said in words.
+  if (names.length === 0) return new EnvProblem(`${JSON.stringify(raw)} names no exporter`);
   if (names.some((name) => name !== 'none' && !EXPORTER_NAMES.includes(name as ExporterName))) return undefined;
   if (names.includes('none')) {
     if (names.some((name) => name !== 'none')) {

@@ -1,7 +1,21 @@
-import { envInteger, envString } from './internal/environment.js';
-import { checkOptionsObject, describeValue, optionalBoolean, optionalInteger, optionalString } from './internal/validate.js';
+import { isIP } from 'node:net';
+import { envInteger, readEnv } from './internal/environment.js';
+import { checkOptionsObject, describeValue, isHostName, optionalBoolean, optionalInteger, optionalString } from './internal/validate.js';
 import { DEFAULT_OPTIONS, MAX_MILLIS, PROMETHEUS_FIELDS, type PrometheusMetricReaderOptions } from './options.js';
 import { PrometheusReader, type PrometheusReaderSettings } from './PrometheusReader.js';
+
+/**
+ * What the server may bind: a host name or an IP address (IPv6 bare or in
+ * brackets, brackets removed). A typo would otherwise fail only when the
+ * server starts listening, away from where it was written.
+ */
+function parseBindHost(raw: string): string | undefined {
+  const host = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
+  if (isIP(host) !== 0) return host;
+  return isHostName(host) ? host : undefined;
+}
+
+const HOST_EXPECTATION = 'a host name or an IP address to bind';
 
 /** Checks every Prometheus option value without reading the environment; absent ones stay undefined. */
 export function checkPrometheusOptions(options: Record<string, unknown>): Partial<PrometheusReaderSettings> {
@@ -9,8 +23,13 @@ export function checkPrometheusOptions(options: Record<string, unknown>): Partia
   if (metricsPath !== undefined && (!metricsPath.startsWith('/') || /[?#\s]/.test(metricsPath))) {
     throw new TypeError(`metricsPath must be a path starting with "/", got ${describeValue(options.metricsPath)}`);
   }
+  const host = optionalString('host', options.host);
+  const bindHost = host === undefined ? undefined : parseBindHost(host);
+  if (host !== undefined && bindHost === undefined) {
+    throw new TypeError(`host must be ${HOST_EXPECTATION}, got ${describeValue(options.host)}`);
+  }
   return {
-    host: optionalString('host', options.host),
+    host: bindHost,
     port: optionalInteger('port', options.port, 0, 65535),
     metricsPath,
     scrapeTimeoutMillis: optionalInteger('scrapeTimeoutMillis', options.scrapeTimeoutMillis, 1, MAX_MILLIS),
@@ -21,7 +40,10 @@ export function checkPrometheusOptions(options: Record<string, unknown>): Partia
 export function resolvePrometheusSettings(options: Record<string, unknown>): PrometheusReaderSettings {
   const checked = checkPrometheusOptions(options);
   return Object.freeze({
-    host: checked.host ?? envString(['OTEL_EXPORTER_PROMETHEUS_HOST'])?.value ?? DEFAULT_OPTIONS.host,
+    host:
+      checked.host ??
+      readEnv(['OTEL_EXPORTER_PROMETHEUS_HOST'], parseBindHost, HOST_EXPECTATION, DEFAULT_OPTIONS.host)?.value ??
+      DEFAULT_OPTIONS.host,
     port:
       checked.port ??
       envInteger(['OTEL_EXPORTER_PROMETHEUS_PORT'], 0, 65535, DEFAULT_OPTIONS.port)?.value ??

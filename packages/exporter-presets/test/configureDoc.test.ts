@@ -30,12 +30,12 @@ function sectionOptions(heading: string): string[] {
   return [...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]).sort();
 }
 
-/** `OTEL_*` names in a text; a prefix written as `OTEL_EXPORTER_OTLP_*` is not a variable. */
+/** `OTEL_*` and `NODEVITALS_*` names in a text; a prefix written as `OTEL_EXPORTER_OTLP_*` is not a variable. */
 function variablesIn(text: string): Set<string> {
-  return new Set([...text.matchAll(/OTEL_[A-Z0-9_]+/g)].map((match) => match[0]).filter((name) => !name.endsWith('_')));
+  return new Set([...text.matchAll(/(?:OTEL|NODEVITALS)_[A-Z0-9_]+/g)].map((match) => match[0]).filter((name) => !name.endsWith('_')));
 }
 
-/** Every `OTEL_*` variable the sources of both packages read. */
+/** Every `OTEL_*` and `NODEVITALS_*` variable the sources of both packages read. */
 function variablesTheCodeReads(): Set<string> {
   // Written out in full: `envString(['OTEL_LOG_LEVEL'])` and the like.
   const literal = new Set<string>();
@@ -43,7 +43,7 @@ function variablesTheCodeReads(): Set<string> {
     const src = join(ROOT, 'packages', name, 'src');
     for (const file of readdirSync(src, { recursive: true }) as string[]) {
       if (!file.endsWith('.ts')) continue;
-      for (const match of readFileSync(join(src, file), 'utf8').matchAll(/'(OTEL_[A-Z0-9_]*[A-Z0-9])'/g)) literal.add(match[1]);
+      for (const match of readFileSync(join(src, file), 'utf8').matchAll(/'((?:OTEL|NODEVITALS)_[A-Z0-9_]*[A-Z0-9])'/g)) literal.add(match[1]);
     }
   }
   // Composed at run time (`OTEL_EXPORTER_OTLP_METRICS_${suffix}`): observed
@@ -83,7 +83,15 @@ describe('docs/configure.md', () => {
 
   it('lists exactly the options of the instrumentation', () => {
     expect(sectionOptions('`@nodevitals/instrumentation`')).toEqual(
-      [...Object.keys(RUNTIME_DEFAULTS), 'meterProvider', 'enabled'].sort(),
+      [
+        ...Object.keys(RUNTIME_DEFAULTS),
+        'meterProvider',
+        'enabled',
+        // @opentelemetry/instrumentation-runtime-node's, accepted for a one-line migration.
+        'monitoringPrecision',
+        'captureUncaughtException',
+        'applyCustomExceptionAttributes',
+      ].sort(),
     );
   });
 

@@ -5,6 +5,7 @@ import { GcFamily } from './families/gc.js';
 import { HeapFamily } from './families/heap.js';
 import { SharedBatch } from './internal/BatchRegistration.js';
 import { CollectionReads } from './internal/CollectionReads.js';
+import { claimMeter, releaseMeter } from './internal/MeterClaims.js';
 import { UnsupportedRuntimeError, type FamilyContext, type MetricFamily } from './families/MetricFamily.js';
 import { ProcessFamily } from './families/process.js';
 import { ResourcesFamily } from './families/resources.js';
@@ -23,7 +24,8 @@ const FAMILIES: Record<FamilyName, new (context: FamilyContext) => MetricFamily>
 /**
  * Builds the enabled families on one meter and switches them on and off.
  * A family whose runtime API is missing is skipped with one diag message;
- * the others carry on. Not exported: the entry points wrap it.
+ * the others carry on. One instance reports per meter (see MeterClaims).
+ * Not exported: the entry points wrap it.
  */
 export class RuntimeMetrics {
   private families: MetricFamily[] | undefined;
@@ -46,6 +48,11 @@ export class RuntimeMetrics {
 
   start(): void {
     if (this.families) return;
+    // A second instance on the same meter would record every value twice.
+    if (!claimMeter(this.meter, this, this.logger)) {
+      this.families = [];
+      return;
+    }
     const context: FamilyContext = {
       meter: this.meter,
       options: this.options,
@@ -75,6 +82,7 @@ export class RuntimeMetrics {
   stop(): void {
     const families = this.families;
     this.families = undefined;
+    if (families) releaseMeter(this.meter, this);
     for (const family of families ?? []) {
       try {
         family.disable();

@@ -3,7 +3,7 @@ export { startRuntimeMetrics } from './startRuntimeMetrics.js';
 export type { RuntimeMetricsHandle } from './startRuntimeMetrics.js';
 export { METRICS, ATTRIBUTES, GC_TYPES } from './catalog.js';
 export type { MetricDefinition, MetricId, InstrumentKind, FamilyName, Convention, GcType } from './catalog.js';
-export { DEFAULT_OPTIONS } from './options.js';
+export { DEFAULT_OPTIONS, INTEGER_RANGES, SLOTS_PER_WINDOW } from './options.js';
 export type {
   RuntimeMetricsOptions,
   StartRuntimeMetricsOptions,

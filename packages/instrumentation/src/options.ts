@@ -1,4 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
 /** Options shared by every entry point. Every field is optional. */
@@ -36,7 +36,14 @@ export interface StartRuntimeMetricsOptions extends RuntimeMetricsOptions {
 }
 
 /** Configuration of `NodeRuntimeInstrumentation`. */
-export interface NodeRuntimeInstrumentationConfig extends InstrumentationConfig, RuntimeMetricsOptions {}
+export interface NodeRuntimeInstrumentationConfig extends InstrumentationConfig, RuntimeMetricsOptions {
+  /** From `@opentelemetry/instrumentation-runtime-node`: the same as `eventLoopResolutionMillis` (give one of them). */
+  monitoringPrecision?: number;
+  /** From `@opentelemetry/instrumentation-runtime-node`: accepted and ignored (no exception log records here). */
+  captureUncaughtException?: boolean;
+  /** From `@opentelemetry/instrumentation-runtime-node`: accepted and ignored. */
+  applyCustomExceptionAttributes?: (error: unknown, eventType: 'uncaughtException') => Attributes;
+}
 
 export type ResolvedOptions = Readonly<Required<RuntimeMetricsOptions>>;
 
@@ -59,10 +66,11 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 });
 
 const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
-const INTEGER_RANGES = {
-  eventLoopResolutionMillis: [1, 1000],
-  eventLoopWindowMillis: [1000, 3_600_000],
-} as const;
+/** Valid [min, max] of the integer options; the window must also be at least SLOTS_PER_WINDOW resolutions. */
+export const INTEGER_RANGES = Object.freeze({
+  eventLoopResolutionMillis: Object.freeze([1, 1000] as const),
+  eventLoopWindowMillis: Object.freeze([1000, 3_600_000] as const),
+});
 const BUCKET_FIELDS = ['gcDurationBucketsSeconds', 'eventLoopDelayBucketsSeconds'] as const;
 const OWN_FIELDS: readonly string[] = [
   ...FAMILY_FLAGS,
@@ -86,6 +94,17 @@ export function describeValue(value: unknown): string {
 }
 
 /**
+ * An unknown field's value, described without printing a string or an
+ * object whole: a field meant for another library may carry a credential.
+ */
+function describeUnknown(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters (not shown)`;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return 'an object (not shown)';
+  if (Array.isArray(value)) return `an array of ${value.length} items (not shown)`;
+  return describeValue(value);
+}
+
+/**
  * Validates user options and merges them over the defaults, once.
  * `extraFields` are the other fields the entry point accepts (for example
  * `enabled`, `meterProvider`); anything else is a typo and throws.
@@ -99,7 +118,7 @@ export function resolveOptions(input: unknown, extraFields: readonly string[] = 
   for (const key of Object.keys(options)) {
     if (!OWN_FIELDS.includes(key) && !extraFields.includes(key)) {
       throw new TypeError(
-        `unknown option ${key} (got ${describeValue(options[key])}); known options: ${[...OWN_FIELDS, ...extraFields].join(', ')}`,
+        `unknown option ${key} (got ${describeUnknown(options[key])}); known options: ${[...OWN_FIELDS, ...extraFields].join(', ')}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { printableKey } from './redact.js';
 
 /**
  * Reading the standard `OTEL_*` variables. An environment typo must never take
@@ -13,11 +14,38 @@ export function resetEnvironmentWarnings(): void {
   warned.clear();
 }
 
-/** Reports `message` through `diag.warn` the first time `key` is seen, never again. */
+/**
+ * Whether a diag logger is installed now. The API keeps it in a process-wide
+ * registry under a versioned symbol (API 1.x). Only decides whether to warn
+ * now or a moment later: either way the warning goes through `diag.warn`.
+ */
+function diagLoggerInstalled(): boolean {
+  const registry = (globalThis as Record<symbol, { diag?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+  return registry?.diag !== undefined;
+}
+
+const pending: string[] = [];
+
+/**
+ * Reports `message` through `diag.warn` the first time `key` is seen, never
+ * again. In `new NodeSDK({ metricReaders: createMetricReaders() })` the
+ * readers are built before NodeSDK installs the logger `OTEL_LOG_LEVEL` asks
+ * for, so a warning with no logger yet waits for the end of the current
+ * script (an unref'd immediate) and goes to whatever logger there is then.
+ */
 export function warnOnce(key: string, message: string): void {
   if (warned.has(key)) return;
   warned.add(key);
-  diag.warn(message);
+  if (diagLoggerInstalled()) {
+    diag.warn(message);
+    return;
+  }
+  pending.push(message);
+  if (pending.length === 1) {
+    setImmediate(() => {
+      for (const waiting of pending.splice(0)) diag.warn(waiting);
+    }).unref();
+  }
 }
 
 function rawValue(variable: string): string | undefined {
@@ -31,34 +59,51 @@ export interface EnvReading<T> {
 }
 
 /**
+ * What a parser says about a value it refuses, when it can say more than
+ * "expected X". The text is printed: it must never hold a secret.
+ */
+export class EnvProblem {
+  constructor(readonly description: string) {}
+}
+
+/** How a refused value may be printed. The default quotes it whole: only for variables that cannot hold a secret. */
+export type ShowValue = (raw: string) => string;
+
+const quoteWhole: ShowValue = (raw) => JSON.stringify(raw);
+
+/**
  * The first variable of `variables` (most specific first) that is set and
- * valid. Each set-but-invalid one is reported once, naming the fallback.
+ * valid. Each set-but-invalid one is reported once, naming the variable,
+ * what is wrong and the fallback. `show` is how the refused value may appear
+ * in that warning: variables that can carry a secret (headers, endpoints,
+ * resource attributes) pass a redacting one, so the secret is cut where the
+ * value is parsed and no later message can print it.
  */
 export function readEnv<T>(
   variables: readonly string[],
-  parse: (raw: string) => T | undefined,
+  parse: (raw: string) => T | EnvProblem | undefined,
   expected: string,
   defaultDescription: string,
+  show: ShowValue = quoteWhole,
 ): EnvReading<T> | undefined {
-  const invalid: Array<{ variable: string; raw: string }> = [];
+  const invalid: Array<{ variable: string; raw: string; problem: EnvProblem | undefined }> = [];
   let reading: EnvReading<T> | undefined;
   for (const variable of variables) {
     const raw = rawValue(variable);
     if (raw === undefined) continue;
     const value = parse(raw);
-    if (value === undefined) {
-      invalid.push({ variable, raw });
+    if (value === undefined || value instanceof EnvProblem) {
+      invalid.push({ variable, raw, problem: value instanceof EnvProblem ? value : undefined });
       continue;
     }
     reading = { value, variable };
     break;
   }
-  for (const { variable, raw } of invalid) {
+  for (const { variable, raw, problem } of invalid) {
     const fallback = reading ? `${reading.variable} instead` : `the default, ${defaultDescription}`;
-    warnOnce(
-      `${variable}=${raw}`,
-      `${variable} is invalid: expected ${expected}, got ${JSON.stringify(raw)}; using ${fallback}`,
-    );
+    const what = problem ? `${problem.description} (expected ${expected})` : `expected ${expected}, got ${show(raw)}`;
+    // The key holds the raw value so a changed value is reported again; it is never printed.
+    warnOnce(`${variable}=${raw}`, `${variable} is invalid: ${what}; using ${fallback}`);
   }
   return reading;
 }
@@ -115,19 +160,25 @@ export function envBoolean(variables: readonly string[], defaultValue: boolean):
   );
 }
 
-/** `key1=value1,key2=value2`, values percent-decoded (W3C Baggage style, as the spec says). */
-export function parseKeyValueList(raw: string): Record<string, string> | undefined {
+/**
+ * `key1=value1,key2=value2`, values percent-decoded (W3C Baggage style, as the
+ * spec says). What is wrong is said by position and key, never by value: the
+ * lists that carry headers carry credentials.
+ */
+export function parseKeyValueList(raw: string): Record<string, string> | EnvProblem {
   const result: Record<string, string> = {};
-  for (const entry of raw.split(',')) {
+  const entries = raw.split(',');
+  for (const [index, entry] of entries.entries()) {
     if (entry.trim() === '') continue;
+    const position = `entry ${index + 1} of ${entries.length}`;
     const separator = entry.indexOf('=');
-    if (separator <= 0) return undefined;
+    if (separator < 0) return new EnvProblem(`${position} has no "=" (values not shown)`);
     const key = entry.slice(0, separator).trim();
-    if (key === '') return undefined;
+    if (key === '') return new EnvProblem(`${position} has an empty key (values not shown)`);
     try {
       result[key] = decodeURIComponent(entry.slice(separator + 1).trim());
     } catch {
-      return undefined;
+      return new EnvProblem(`the value of ${printableKey(key)} (${position}) is not valid percent-encoding (values not shown)`);
     }
   }
   return result;

@@ -1,4 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import {
@@ -14,6 +15,7 @@ import {
   type TemporalityPreference,
 } from '../options.js';
 import {
+  EnvProblem,
   envBoolean,
   envChoice,
   envInteger,
@@ -23,8 +25,11 @@ import {
   type EnvReading,
 } from './environment.js';
 import { checkPeriodicOptions, resolvePeriodicSchedule, type PeriodicSchedule } from './periodicSchedule.js';
+import { redactUrl } from './redact.js';
 import {
+  describeEndpoint,
   describeValue,
+  isHostName,
   headerProblem,
   optionalBoolean,
   optionalChoice,
@@ -50,15 +55,52 @@ export interface OtlpSettings extends PeriodicSchedule {
 
 const both = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_METRICS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`];
 
-/** gRPC targets may omit the scheme (`collector:4317`); HTTP ones may not. */
-function parseEndpoint(raw: string, protocol: OtlpProtocol): string | undefined {
-  if (protocol === 'grpc' && /^(\[[0-9a-fA-F:.]+\]|[^/:\s]+):\d+$/.test(raw)) return raw;
-  try {
-    const url = new URL(raw);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? raw : undefined;
-  } catch {
-    return undefined;
+/**
+ * What is wrong with an endpoint, or undefined when it is usable: a scheme of
+ * http or https (gRPC may omit it: `collector:4317`), a host, and a port from
+ * 1 to 65535 when one is given. Checked in full here because the exporters
+ * only find out later, some by throwing `Invalid URL` into the app's start.
+ * The text quotes the endpoint redacted: it may carry a password.
+ */
+export function endpointProblem(raw: string, protocol: OtlpProtocol): { problem: string; range: boolean } | undefined {
+  const shown = JSON.stringify(redactUrl(raw));
+  const withScheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw);
+  let authority: string;
+  if (withScheme) {
+    const scheme = withScheme[1].toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https') return { problem: `scheme ${scheme}:// of ${shown} is neither http:// nor https://`, range: false };
+    authority = raw.slice(withScheme[0].length).split(/[/?#]/)[0];
+    const at = authority.lastIndexOf('@');
+    if (at >= 0) authority = authority.slice(at + 1);
+  } else {
+    if (protocol !== 'grpc') return { problem: `${shown} has no http:// or https:// scheme, which ${protocol} needs`, range: false };
+    if (/[/?#@\s]/.test(raw)) return { problem: `${shown} is not host:port`, range: false };
+    authority = raw;
   }
+  const parts = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority);
+  const host = parts?.[1] ?? '';
+  const port = parts?.[2];
+  if (host === '') return { problem: `${shown} has no host`, range: false };
+  const hostOk = host.startsWith('[') ? isIPv6(host.slice(1, -1)) : isIPv4(host) || isHostName(host);
+  if (!hostOk) return { problem: `host ${JSON.stringify(host)} of ${shown} is not a host name or IP address`, range: false };
+  if (port === undefined || (port === '' && withScheme)) {
+    if (!withScheme) return { problem: `${shown} has no port (host:port)`, range: false };
+  } else if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    return { problem: `port ${JSON.stringify(port)} of ${shown} is not from 1 to 65535`, range: true };
+  }
+  if (withScheme) {
+    try {
+      new URL(raw);
+    } catch {
+      return { problem: `${shown} is not a valid URL`, range: false };
+    }
+  }
+  return undefined;
+}
+
+function parseEndpoint(raw: string, protocol: OtlpProtocol): string | EnvProblem {
+  const found = endpointProblem(raw, protocol);
+  return found ? new EnvProblem(found.problem) : raw;
 }
 
 /** The generic endpoint names the collector's base URL; HTTP appends the signal's path to it (OTLP spec). */
@@ -67,10 +109,14 @@ function appendMetricsPath(base: string): string {
 }
 
 /** `key=value,...` with names and values every transport accepts; anything else is a wrong variable, not a crash. */
-function parseHeaders(raw: string): Record<string, string> | undefined {
+function parseHeaders(raw: string): Record<string, string> | EnvProblem {
   const headers = parseKeyValueList(raw);
-  if (!headers) return undefined;
-  return Object.entries(headers).some(([name, value]) => headerProblem(name, value)) ? undefined : headers;
+  if (headers instanceof EnvProblem) return headers;
+  for (const [name, value] of Object.entries(headers)) {
+    const problem = headerProblem(name, value);
+    if (problem) return new EnvProblem(problem);
+  }
+  return headers;
 }
 
 function endpointExpectation(protocol: OtlpProtocol | undefined): string {
@@ -79,13 +125,14 @@ function endpointExpectation(protocol: OtlpProtocol | undefined): string {
 
 /** The endpoint option, checked against the protocol when it is known (host:port is gRPC only). */
 function checkEndpointOption(option: unknown, protocol: OtlpProtocol | undefined): string | undefined {
-  const fromOption = optionalString('endpoint', option);
+  const fromOption = optionalString('endpoint', option, describeEndpoint);
   if (fromOption === undefined) return undefined;
-  const endpoint = parseEndpoint(fromOption, protocol ?? 'grpc');
-  if (endpoint === undefined) {
-    throw new TypeError(`endpoint must be ${endpointExpectation(protocol)}, got ${describeValue(option)}`);
+  const found = endpointProblem(fromOption, protocol ?? 'grpc');
+  if (found) {
+    const ErrorClass = found.range ? RangeError : TypeError;
+    throw new ErrorClass(`endpoint must be ${endpointExpectation(protocol)}: ${found.problem}`);
   }
-  return endpoint;
+  return fromOption;
 }
 
 function resolveEndpoint(option: string | undefined, protocol: OtlpProtocol): string {
@@ -97,6 +144,7 @@ function resolveEndpoint(option: string | undefined, protocol: OtlpProtocol): st
     (raw) => parseEndpoint(raw, protocol),
     endpointExpectation(protocol),
     defaultEndpoint,
+    (raw) => JSON.stringify(redactUrl(raw)),
   );
   if (!reading) return defaultEndpoint;
   return reading.variable === 'OTEL_EXPORTER_OTLP_ENDPOINT' && protocol !== 'grpc'
@@ -136,8 +184,10 @@ function fileReadingFromEnv(variables: string[], kind: PemKind): EnvReading<Buff
     (raw) => {
       try {
         return readPem(raw, kind);
-      } catch {
-        return undefined;
+      } catch (error) {
+        // The path and the reader's reason; never the content, which may be a private key.
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        return new EnvProblem(`${JSON.stringify(raw)} is not usable: ${reason}`);
       }
     },
     `a readable PEM ${kind} file`,

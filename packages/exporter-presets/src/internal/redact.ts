@@ -41,3 +41,29 @@ export function describeHeaderNames(headers: Readonly<Record<string, string>>): 
   const names = Object.keys(headers);
   return names.length === 0 ? 'no headers' : `headers ${names.join(', ')} (values not shown)`;
 }
+
+/** A key or header name as it may be printed: a plain name is, anything else (a value typed where a name goes) is not. */
+export function printableKey(key: string): string {
+  return /^[\w.-]{1,64}$/.test(key) ? key : 'a name that is not a plain name (not shown)';
+}
+
+/**
+ * An option value that may hold a secret, described without it: numbers and
+ * booleans as they are, strings by length (or as a redacted URL), objects by
+ * their keys. For messages about headers, endpoints and unknown options.
+ */
+export function describeSecretValue(value: unknown): string {
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') {
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes('@')
+      ? JSON.stringify(redactUrl(value))
+      : `a string of ${value.length} characters (not shown)`;
+  }
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of ${value.length} items (not shown)`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? '{}' : `an object with keys ${keys.map(printableKey).join(', ')} (values not shown)`;
+  }
+  return typeof value;
+}

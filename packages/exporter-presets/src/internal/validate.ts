@@ -1,3 +1,5 @@
+import { describeSecretValue, printableKey, redactUrl } from './redact.js';
+
 /**
  * Option checks shared by every entry point. A wrong value the user passed in
  * code throws at construction, naming the field and the value received:
@@ -30,7 +32,8 @@ export function checkOptionsObject(input: unknown, knownFields: readonly string[
     // A misspelt field would otherwise be silently ignored and the default used.
     if (!knownFields.includes(key)) {
       throw new TypeError(
-        `unknown option ${key} (got ${describeValue(options[key])}); known options: ${knownFields.join(', ')}`,
+        // The value is not printed whole: a misspelt `header` or `endpont` may carry a credential.
+        `unknown option ${printableKey(key)} (got ${describeSecretValue(options[key])}); known options: ${knownFields.join(', ')}`,
       );
     }
   }
@@ -54,10 +57,10 @@ export function optionalBoolean(field: string, value: unknown): boolean | undefi
   return value;
 }
 
-export function optionalString(field: string, value: unknown): string | undefined {
+export function optionalString(field: string, value: unknown, describe: (value: unknown) => string = describeValue): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${field} must be a non-empty string, got ${describeValue(value)}`);
+    throw new TypeError(`${field} must be a non-empty string, got ${describe(value)}`);
   }
   return value.trim();
 }
@@ -77,31 +80,47 @@ export function optionalChoice<T extends string>(field: string, value: unknown, 
  * What every OTLP transport accepts as a header: gRPC metadata is the
  * narrower, and grpc-js throws on anything else when the exporter is built.
  * Names: letters, digits, `-`, `_`, `.`, not ending in `-bin` (binary
- * metadata); values: printable ASCII.
+ * metadata); values: printable ASCII. The problem never quotes a value.
  */
 export function headerProblem(name: string, value: string): string | undefined {
   if (!/^[0-9A-Za-z_.-]+$/.test(name) || /-bin$/i.test(name)) {
-    return `header names must be letters, digits, "-", "_" or "." and not end in "-bin", got ${JSON.stringify(name)}`;
+    return `header names must be letters, digits, "-", "_" or "." and not end in "-bin", got ${printableKey(name)}`;
   }
-  if (!/^[\x20-\x7e]*$/.test(value)) return `header values must be printable ASCII, got ${JSON.stringify(value)} for ${name}`;
+  if (!/^[\x20-\x7e]*$/.test(value)) return `the value of header ${printableKey(name)} must be printable ASCII (value not shown)`;
   return undefined;
 }
 
 export function optionalHeaders(field: string, value: unknown): Readonly<Record<string, string>> | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${field} must be an object of string values, got ${describeValue(value)}`);
+    throw new TypeError(`${field} must be an object of string values, got ${describeSecretValue(value)}`);
   }
   const headers: Record<string, string> = {};
   for (const [key, headerValue] of Object.entries(value)) {
     if (typeof headerValue !== 'string') {
-      throw new TypeError(`${field}.${key} must be a string, got ${describeValue(headerValue)}`);
+      throw new TypeError(`${field}[${printableKey(key)}] must be a string, got ${typeof headerValue === 'object' ? 'an object' : `a ${typeof headerValue}`} (not shown)`);
     }
     const problem = headerProblem(key, headerValue);
     if (problem) throw new TypeError(`${field}: ${problem}`);
     headers[key] = headerValue;
   }
   return Object.freeze(headers);
+}
+
+/**
+ * RFC 1123 labels (`localhost`, `collector.observability.svc`), as DNS and
+ * every resolver accept them, plus underscores: Docker and Compose service
+ * names have them and resolve.
+ */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+export function isHostName(host: string): boolean {
+  return HOSTNAME.test(host);
+}
+
+/** An endpoint as an error may print it: userinfo and query values cut. */
+export function describeEndpoint(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(redactUrl(value)) : describeSecretValue(value);
 }
 
 /** Bucket boundaries: finite, > 0, strictly increasing, in seconds. */

@@ -5,8 +5,9 @@ import { startRuntimeMetrics, type RuntimeMetricsHandle } from '@nodevitals/inst
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createMetricReaders } from '../createMetricReaders.js';
 import { runtimeViews } from '../runtimeViews.js';
-import { envString, sdkDisabled } from './environment.js';
+import { envChoice, sdkDisabled } from './environment.js';
 import { environmentResource } from './environmentResource.js';
+import { runtimeOptionsFromEnvironment } from './runtimeEnvironment.js';
 
 /**
  * The longest the last export may hold up the end of the process, on a signal
@@ -50,7 +51,7 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const readers = createMetricReaders();
     if (readers.length === 0) return undefined;
     const meterProvider = new MeterProvider({ resource: environmentResource(), readers, views: runtimeViews() });
-    const runtime = startRuntimeMetrics({ meterProvider });
+    const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
     const handle = createHandle(meterProvider, runtime);
     installExitHooks(handle);
     processWide[STARTED] = handle;
@@ -61,10 +62,19 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
   }
 }
 
-/** Without a logger, the warnings about bad variables would go nowhere. `OTEL_LOG_LEVEL` sets the level (default warn). */
+const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
+
+/**
+ * Without a logger, the warnings about bad variables would go nowhere.
+ * `OTEL_LOG_LEVEL` sets the level (default warn); the logger is installed at
+ * warn first so that a wrong `OTEL_LOG_LEVEL` is itself reported.
+ */
 function installDiagLogger(): void {
-  const level = diagLogLevelFromString(envString(['OTEL_LOG_LEVEL'])?.value) ?? DiagLogLevel.WARN;
-  diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
+  const logger = new DiagConsoleLogger();
+  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  const named = envChoice(['OTEL_LOG_LEVEL'], LOG_LEVELS, 'warn')?.value;
+  const level = diagLogLevelFromString(named) ?? DiagLogLevel.WARN;
+  if (level !== DiagLogLevel.WARN) diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
 }
 
 function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandle): ZeroCodeHandle {
