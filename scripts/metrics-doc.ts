@@ -34,6 +34,11 @@ export function prometheusNameOf(metric: MetricDefinition): string {
   return base;
 }
 
+/** Metrics that are off by default say which option turns them on. */
+function optInNote(metric: MetricDefinition): string {
+  return metric.optIn ? ` Off by default: \`${metric.optIn}: true\`.` : '';
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
@@ -62,7 +67,7 @@ export function renderMetricsDoc(): string {
     for (const metric of entries.filter((entry) => entry.family === family)) {
       const attributes = metric.attributes.length ? metric.attributes.map((key) => `\`${key}\``).join(', ') : '—';
       lines.push(
-        `| \`${metric.name}\` | \`${prometheusNameOf(metric)}\` | ${metric.instrument} | \`${metric.unit}\` | ${attributes} | ${metric.convention} | ${cell(metric.source)} | ${cell(metric.description)} |`,
+        `| \`${metric.name}\` | \`${prometheusNameOf(metric)}\` | ${metric.instrument} | \`${metric.unit}\` | ${attributes} | ${metric.convention} | ${cell(metric.source)} | ${cell(metric.description)}${optInNote(metric)} |`,
       );
     }
     lines.push('');
