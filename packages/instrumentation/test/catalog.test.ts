@@ -26,7 +26,7 @@ function kindOf(metric: MetricData): InstrumentKind {
 
 /** Every opt-in flag of the catalog, switched on. */
 const ALL_OPT_INS = Object.fromEntries(
-  Object.values(METRICS).flatMap((metric) => (metric.optIn ? [[metric.optIn, true]] : [])),
+  (Object.values(METRICS) as MetricDefinition[]).flatMap((metric) => (metric.optIn ? [[metric.optIn, true]] : [])),
 );
 
 /**
@@ -89,7 +89,7 @@ describe('contract: what is emitted is exactly the catalog', () => {
 });
 
 describe('catalog rules', () => {
-  const entries = Object.values(METRICS);
+  const entries: MetricDefinition[] = Object.values(METRICS);
 
   it('names are unique, and none is also the namespace of another (a semconv naming rule)', () => {
     const names = entries.map((metric) => metric.name);
