@@ -378,7 +378,7 @@ export const METRICS = define({
     attributes: [],
     family: 'process',
     convention: 'extension',
-    source: 'process.constrainedMemory()',
+    source: 'process.constrainedMemory() (read at most once a minute)',
   },
   memoryAvailable: {
     name: 'process.memory.available',

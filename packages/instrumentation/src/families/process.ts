@@ -22,6 +22,11 @@ const WRITE = attributes(ATTRIBUTES.diskIoDirection, 'write');
  * anywhere near 2^53 bytes (8 PiB), so both mean "no limit".
  */
 const NO_LIMIT_FROM = 2 ** 53;
+/**
+ * The limit changes only when the container is resized in place, and reading
+ * it costs a cgroup file read (~20-40 us): once a minute is fresh enough.
+ */
+const LIMIT_REREAD_MILLIS = 60_000;
 
 type OptionalSource = Exclude<keyof RuntimeSources, 'now' | 'setRepeatingTimer' | 'clearTimer'>;
 
@@ -57,6 +62,7 @@ export class ProcessFamily implements MetricFamily {
     >
   > = {};
   private readonly registration: BatchRegistration;
+  private memoryLimit: { bytes: number | undefined; readAt: number } | undefined;
 
   constructor(private readonly context: FamilyContext) {
     const { runtime, meter, logger, options } = context;
@@ -149,12 +155,20 @@ export class ProcessFamily implements MetricFamily {
     this.collectOptional(result);
   }
 
+  private currentMemoryLimit(): number | undefined {
+    const now = this.context.runtime.now();
+    if (!this.memoryLimit || now - this.memoryLimit.readAt >= LIMIT_REREAD_MILLIS) {
+      this.memoryLimit = { bytes: attempt(this.context.runtime.constrainedMemory), readAt: now };
+    }
+    return this.memoryLimit.bytes;
+  }
+
   /** Each read on its own: one that fails here (a /proc file gone) costs only its own metrics. */
   private collectOptional(result: BatchObservableResult): void {
     const { runtime } = this.context;
     const o = this.optional;
     if (o.memoryLimit) {
-      const limit = attempt(runtime.constrainedMemory);
+      const limit = this.currentMemoryLimit();
       if (limit !== undefined && limit > 0 && limit < NO_LIMIT_FROM) observeFinite(result, o.memoryLimit, limit);
     }
     if (o.memoryAvailable) observeFinite(result, o.memoryAvailable, attempt(runtime.availableMemory));

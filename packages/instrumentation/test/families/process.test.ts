@@ -112,6 +112,29 @@ describe('container memory: process.memory.limit and process.memory.available', 
     expect(await readWith(limit, 20 * GiB)).toEqual({ limit: undefined, available: 20 * GiB, reported: false });
   });
 
+  it('a container resized in place: the new limit shows within a minute, without a cgroup read on every collection', async () => {
+    let clock = 0;
+    let limit = 512 * 1024 ** 2;
+    let limitReads = 0;
+    const harness = startHarness(
+      processOnlyOptions,
+      fakeRuntime({ now: () => clock, constrainedMemory: () => (limitReads++, limit), availableMemory: () => 1 }),
+    );
+    const reported = async () => valueOf(await harness.readers[0].metrics(), LIMIT);
+    try {
+      expect(await reported()).toBe(512 * 1024 ** 2);
+      const readsAfterStart = limitReads;
+      limit = 1024 ** 3;
+      clock = 30_000;
+      expect(await reported()).toBe(512 * 1024 ** 2);
+      clock = 60_000;
+      expect(await reported()).toBe(1024 ** 3);
+      expect(limitReads - readsAfterStart).toBe(1);
+    } finally {
+      await harness.stop();
+    }
+  });
+
   it('on this machine: the headroom is real memory (above 0, at most the total), and a limit is reported only if there is one', async () => {
     const harness = startHarness(processOnlyOptions);
     try {
