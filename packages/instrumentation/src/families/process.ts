@@ -1,5 +1,5 @@
 import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
-import { ATTRIBUTES, METRICS } from '../catalog.js';
+import { ATTRIBUTES, METRICS, type MetricDefinition } from '../catalog.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import type { FileDescriptorCounter } from '../internal/FileDescriptorCounter.js';
@@ -68,23 +68,23 @@ export class ProcessFamily implements MetricFamily {
     const { runtime, meter, logger, options } = context;
     this.resourceUsage = requireSource(runtime.resourceUsage, 'process.resourceUsage');
     const o = this.optional;
-    if (this.available('constrainedMemory', 'process.memory.limit', 'process.constrainedMemory()')) {
+    if (this.available('constrainedMemory', [METRICS.memoryLimit], 'process.constrainedMemory()')) {
       o.memoryLimit = createObservable(meter, METRICS.memoryLimit);
     }
-    if (this.available('availableMemory', 'process.memory.available', 'process.availableMemory()')) {
+    if (this.available('availableMemory', [METRICS.memoryAvailable], 'process.availableMemory()')) {
       o.memoryAvailable = createObservable(meter, METRICS.memoryAvailable);
     }
-    if (this.available('processStatus', 'process.memory.virtual and process.thread.count', '/proc/self/status')) {
+    if (this.available('processStatus', [METRICS.memoryVirtual, METRICS.threadCount], '/proc/self/status')) {
       o.memoryVirtual = createObservable(meter, METRICS.memoryVirtual);
       o.threadCount = createObservable(meter, METRICS.threadCount);
     }
-    if (options.diskIo && this.available('diskIo', 'process.disk.io', '/proc/self/io')) {
+    if (options.diskIo && this.available('diskIo', [METRICS.diskIo], '/proc/self/io')) {
       o.diskIo = createObservable(meter, METRICS.diskIo);
     }
-    if (options.threadCpu && this.available('threadCpuUsage', 'nodejs.thread.cpu.time', 'process.threadCpuUsage()')) {
+    if (options.threadCpu && this.available('threadCpuUsage', [METRICS.threadCpuTime], 'process.threadCpuUsage()')) {
       o.threadCpuTime = createObservable(meter, METRICS.threadCpuTime);
     }
-    if (options.loopCounters && this.available('loopCounters', 'nodejs.eventloop.iterations and events', 'performance.nodeTiming.uvMetricsInfo')) {
+    if (options.loopCounters && this.available('loopCounters', [METRICS.loopIterations, METRICS.loopEventsProcessed, METRICS.loopEventsWaiting], 'performance.nodeTiming.uvMetricsInfo')) {
       o.loopIterations = createObservable(meter, METRICS.loopIterations);
       o.loopEventsProcessed = createObservable(meter, METRICS.loopEventsProcessed);
       o.loopEventsWaiting = createObservable(meter, METRICS.loopEventsWaiting);
@@ -108,7 +108,7 @@ export class ProcessFamily implements MetricFamily {
   }
 
   /** Whether a source exists and answers here; if not, says once which metrics are skipped. */
-  private available(source: OptionalSource, metrics: string, api: string): boolean {
+  private available(source: OptionalSource, metrics: readonly MetricDefinition[], api: string): boolean {
     const read = this.context.runtime[source] as (() => unknown) | undefined;
     let problem = read ? undefined : 'is not available';
     if (read) {
@@ -119,7 +119,7 @@ export class ProcessFamily implements MetricFamily {
         problem = `failed${typeof code === 'string' ? ` (${code})` : ''}`;
       }
     }
-    if (problem) this.context.logger.debug(`${metrics} skipped: ${api} ${problem}`);
+    if (problem) this.context.logger.debug(`${metrics.map((metric) => metric.name).join(', ')} skipped: ${api} ${problem}`);
     return !problem;
   }
 
