@@ -57,7 +57,7 @@ const HEAP_STATS = 'v8.getHeapStatistics()';
 const DELAY_SOURCE = 'timer lateness + loop idle time, performance.nodeTiming.idleTime (sampler)';
 const ELU = 'performance.eventLoopUtilization()';
 const RESOURCE_USAGE = 'process.resourceUsage()';
-const PROC_STATUS = '/proc/self/status';
+const PROC_STAT = '/proc/self/stat';
 const UV_METRICS = 'performance.nodeTiming.uvMetricsInfo';
 
 function define<T extends Record<string, MetricDefinition>>(entries: T): Readonly<T> {
@@ -400,7 +400,7 @@ export const METRICS = define({
     attributes: [],
     family: 'process',
     convention: 'semconv',
-    source: `${PROC_STATUS} VmSize`,
+    source: `${PROC_STAT} vsize`,
   },
   threadCount: {
     name: 'process.thread.count',
@@ -410,7 +410,7 @@ export const METRICS = define({
     attributes: [],
     family: 'process',
     convention: 'semconv',
-    source: `${PROC_STATUS} Threads`,
+    source: `${PROC_STAT} num_threads`,
   },
   diskIo: {
     name: 'process.disk.io',

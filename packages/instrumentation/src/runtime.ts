@@ -13,7 +13,7 @@ export interface GcEntry {
   readonly endedAtMillis?: number;
 }
 
-/** The figures of /proc/self/status the process family reports (Linux). */
+/** Threads and virtual memory of the process, from /proc (Linux). */
 export interface ProcessStatus {
   readonly virtualMemoryBytes?: number;
   readonly threads?: number;
@@ -109,8 +109,8 @@ function readFileDescriptorLimit(): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-/** A `Key:   1234 kB` line of /proc/self/status, in the line's unit (kB read as bytes). */
-function statusField(status: string, key: string): number | undefined {
+/** The number on a `key: 1234` line of a /proc file (a `kB` after it read as bytes). */
+function procField(status: string, key: string): number | undefined {
   const start = status.indexOf(`\n${key}:`);
   if (start < 0) return undefined;
   const end = status.indexOf('\n', start + 1);
@@ -120,14 +120,22 @@ function statusField(status: string, key: string): number | undefined {
   return Number(match[1]) * (match[2] ? 1024 : 1);
 }
 
+/**
+ * Threads and virtual size from /proc/self/stat: the same figures as
+ * /proc/self/status's Threads and VmSize, from a file the kernel builds with
+ * less work. Fields are counted after the command name's closing parenthesis
+ * (the name may hold spaces and parentheses itself).
+ */
 function readProcessStatus(): ProcessStatus {
-  const status = `\n${readFileSync('/proc/self/status', 'utf8')}`;
-  return { virtualMemoryBytes: statusField(status, 'VmSize'), threads: statusField(status, 'Threads') };
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): num_threads is field 20, vsize (bytes) field 23.
+  return { threads: Number(fields[17]), virtualMemoryBytes: Number(fields[20]) };
 }
 
 function readDiskIo(): DiskIo {
   const io = `\n${readFileSync('/proc/self/io', 'utf8')}`;
-  return { readBytes: statusField(io, 'read_bytes') ?? NaN, writeBytes: statusField(io, 'write_bytes') ?? NaN };
+  return { readBytes: procField(io, 'read_bytes') ?? NaN, writeBytes: procField(io, 'write_bytes') ?? NaN };
 }
 
 function linuxProcfs(): boolean {

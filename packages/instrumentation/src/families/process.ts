@@ -74,7 +74,7 @@ export class ProcessFamily implements MetricFamily {
     if (this.available('availableMemory', [METRICS.memoryAvailable], 'process.availableMemory()')) {
       o.memoryAvailable = createObservable(meter, METRICS.memoryAvailable);
     }
-    if (this.available('processStatus', [METRICS.memoryVirtual, METRICS.threadCount], '/proc/self/status')) {
+    if (this.available('processStatus', [METRICS.memoryVirtual, METRICS.threadCount], '/proc/self/stat')) {
       o.memoryVirtual = createObservable(meter, METRICS.memoryVirtual);
       o.threadCount = createObservable(meter, METRICS.threadCount);
     }

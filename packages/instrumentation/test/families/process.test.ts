@@ -165,11 +165,11 @@ describe('container memory: process.memory.limit and process.memory.available', 
 });
 
 describe('process.memory.virtual, process.thread.count and process.disk.io against /proc', () => {
-  /** Field 20 (num_threads) and 23 (vsize, bytes) of /proc/self/stat, after the parenthesised command. */
+  /** Threads and VmSize of /proc/self/status (the family reads /proc/self/stat: a second opinion). */
   function stat(): { threads: number; virtualBytes: number } {
-    const text = readFileSync('/proc/self/stat', 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { threads: Number(fields[17]), virtualBytes: Number(fields[20]) };
+    const text = readFileSync('/proc/self/status', 'utf8');
+    const field = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)![1]);
+    return { threads: field('Threads'), virtualBytes: field('VmSize') * 1024 };
   }
   function io(): { read: number; write: number } {
     const text = readFileSync('/proc/self/io', 'utf8');
@@ -177,7 +177,7 @@ describe('process.memory.virtual, process.thread.count and process.disk.io again
     return { read: field('read_bytes'), write: field('write_bytes') };
   }
 
-  it('the thread count is /proc/self/stat num_threads, and follows a worker thread starting and exiting', async () => {
+  it('the thread count is /proc/self/status Threads, and follows a worker thread starting and exiting', async () => {
     const harness = startHarness(processOnlyOptions);
     const threads = async () => valueOf(await harness.readers[0].metrics(), METRICS.threadCount.name)!;
     try {
@@ -195,7 +195,7 @@ describe('process.memory.virtual, process.thread.count and process.disk.io again
     }
   });
 
-  it('virtual memory is /proc/self/stat vsize (within 2%, mappings move between the two reads) and grows with a 256 MiB mapping', async () => {
+  it('virtual memory is /proc/self/status VmSize (within 2%, mappings move between the two reads) and grows with a 256 MiB mapping', async () => {
     const harness = startHarness(processOnlyOptions);
     const virtual = async () => valueOf(await harness.readers[0].metrics(), METRICS.memoryVirtual.name)!;
     try {
@@ -255,7 +255,7 @@ describe('process.memory.virtual, process.thread.count and process.disk.io again
         false,
       ]);
       expect(metrics.has(METRICS.cpuTime.name)).toBe(true);
-      expect(diag.matching(/process\.memory\.virtual, process\.thread\.count skipped: \/proc\/self\/status is not available/)).toHaveLength(1);
+      expect(diag.matching(/process\.memory\.virtual, process\.thread\.count skipped: \/proc\/self\/stat is not available/)).toHaveLength(1);
       expect(diag.matching(/process\.disk\.io skipped/)).toHaveLength(1);
     } finally {
       diag.uninstall();
