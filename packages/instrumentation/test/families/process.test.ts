@@ -361,3 +361,34 @@ describe("libuv's loop counters (opt-in loopCounters)", () => {
     }
   });
 });
+
+describe('a source that starts failing costs only its own series', () => {
+  it('/proc files gone and libuv counters throwing after start: the rest of the family reports, counters hold, nothing is thrown', async () => {
+    let broken = false;
+    const real = fakeRuntime({});
+    const failing = <T>(read: () => T) => (): T => {
+      if (broken) throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
+      return read();
+    };
+    const runtime = fakeRuntime({
+      processStatus: failing(real.processStatus!),
+      diskIo: failing(real.diskIo!),
+      loopCounters: failing(real.loopCounters!),
+      availableMemory: failing(real.availableMemory!),
+    });
+    const harness = startHarness({ ...processOnlyOptions, diskIo: true, loopCounters: true }, runtime);
+    try {
+      const first = await harness.readers[0].metrics();
+      expect(first.has(METRICS.threadCount.name)).toBe(true);
+      const iterations = valueOf(first, METRICS.loopIterations.name)!;
+      broken = true;
+      const after = await harness.readers[0].metrics();
+      expect(valueOf(after, METRICS.cpuTime.name, { 'cpu.mode': 'user' })).toBeGreaterThan(0);
+      expect(valueOf(after, METRICS.uptime.name)).toBeGreaterThan(0);
+      // Counters repeat their last value rather than vanish or go backwards.
+      expect(valueOf(after, METRICS.loopIterations.name)).toBe(iterations);
+    } finally {
+      await harness.stop();
+    }
+  });
+});
