@@ -66,6 +66,9 @@ export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
   family('eventLoop', 'Event-loop family: delay gauges and histogram, utilization, time.'),
   family('resources', 'Active-resources family: `v8js.resource.active` by type.'),
   family('process', 'Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults.'),
+  family('diskIo', 'Process family, opt-in: `process.disk.io` by direction (Linux), 2 series.'),
+  family('threadCpu', 'Process family, opt-in: `nodejs.thread.cpu.time` of the JavaScript thread by mode, 2 series.'),
+  family('loopCounters', "Process family, opt-in: libuv's loop counters (`nodejs.eventloop.iterations`, `.events.processed`, `.events.waiting`), 3 series."),
   {
     field: 'eventLoopResolutionMillis',
     type: 'number (ms)',

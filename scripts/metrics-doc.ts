@@ -34,6 +34,11 @@ export function prometheusNameOf(metric: MetricDefinition): string {
   return base;
 }
 
+/** Metrics that are off by default say which option turns them on. */
+function optInNote(metric: MetricDefinition): string {
+  return metric.optIn ? ` Off by default: \`${metric.optIn}: true\`.` : '';
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
@@ -51,6 +56,8 @@ export function renderMetricsDoc(): string {
     "OpenTelemetry's Prometheus compatibility rules, the same names the Collector's Prometheus exporters write (histograms also have",
     '`_sum` and `_count`; the Collector writes `process_unix_file_descriptor_count` without the `_value` that keeps it from reading as a histogram count).',
     '',
+    'Metrics whose description ends "Off by default" are opt-in: their option turns them on ([cost-and-cardinality.md](cost-and-cardinality.md) lists what each adds).',
+    '',
     'Instrument kinds: *counter* is a monotonic sum, *updowncounter* a non-monotonic sum (a Prometheus gauge),',
     '*gauge* a last value, *histogram* an explicit-bucket histogram.',
     '',
@@ -62,7 +69,7 @@ export function renderMetricsDoc(): string {
     for (const metric of entries.filter((entry) => entry.family === family)) {
       const attributes = metric.attributes.length ? metric.attributes.map((key) => `\`${key}\``).join(', ') : '—';
       lines.push(
-        `| \`${metric.name}\` | \`${prometheusNameOf(metric)}\` | ${metric.instrument} | \`${metric.unit}\` | ${attributes} | ${metric.convention} | ${cell(metric.source)} | ${cell(metric.description)} |`,
+        `| \`${metric.name}\` | \`${prometheusNameOf(metric)}\` | ${metric.instrument} | \`${metric.unit}\` | ${attributes} | ${metric.convention} | ${cell(metric.source)} | ${cell(metric.description)}${optInNote(metric)} |`,
       );
     }
     lines.push('');
@@ -84,6 +91,21 @@ export function renderMetricsDoc(): string {
     'kept on the instrumentation\'s own clock, so any number of readers, collecting at any moments, read the same complete values.',
     'Every sample also goes into `nodejs.eventloop.delay.distribution`, which the SDK aggregates per reader and which, unlike the',
     'percentile gauges, can be summed across processes: `histogram_quantile(0.99, sum by (le) (rate(nodejs_eventloop_delay_distribution_seconds_bucket[5m])))`.',
+    '',
+    '## Leaks, allocation and container memory',
+    '',
+    '`v8js.memory.heap.live` is read when the performance entry of a major GC arrives, a moment after the pause: the old generation',
+    '(every heap space but the young one, which takes what was allocated since) is then the set of objects that survived. The sawtooth of',
+    '`v8js.memory.heap.total.used` hides a leak; this floor shows it: `deriv(v8js_memory_heap_live_bytes[1h]) > 0` hour after hour.',
+    'Nothing is reported before the first major GC. `v8js.gc.major.last_time` says when that floor was taken.',
+    '',
+    '`v8js.memory.heap.allocated` (Node 26+) is a counter: `rate(v8js_memory_heap_allocated_bytes_total[5m])` is the allocation rate.',
+    'Older lines skip it with one diag line rather than estimate it.',
+    '',
+    '`process.memory.limit` is the memory limit of the container the process runs in; it is left out where there is none (Node answers',
+    '0 or 2^64 there). A V8 heap limit above it is the classic OOM-kill misconfiguration: the kernel kills the process before V8',
+    'ever reports the heap full (`v8js_memory_heap_total_limit_bytes > process_memory_limit_bytes`). `process.memory.available` is the',
+    'headroom under that limit, or the free system memory without one.',
     '',
   );
   return lines.join('\n');

@@ -7,6 +7,7 @@
  *   pnpm build   # the built packages are measured
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts          # table
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --json   # for scripts
+ *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --opt-in # every opt-in series on too
  *
  * The process measured is this one: the runtime metrics of a small Node
  * process holding a gRPC server and client, a resource built the way the
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers/paths';
 import { parseExposition, fetchText } from '../helpers/scrape';
 import { startReceiver, type ExportMetricsServiceRequest, type Metric } from '../../examples/otlp-debug-receiver/src/receiver';
-import { familyOf, type FamilyName } from './catalogNames';
+import { CATALOG, familyOf, type FamilyName } from './catalogNames';
 
 const presetsDist = join(ROOT, 'packages', 'exporter-presets', 'dist', 'cjs');
 const instrumentationDist = join(ROOT, 'packages', 'instrumentation', 'dist', 'cjs');
@@ -151,8 +152,13 @@ export async function measureOtlp(variant: Variant): Promise<OtlpMeasurement> {
   }
 }
 
+/** Every opt-in flag of the catalog, on: what a process costs with everything switched on. */
+export function allOptIns(): Record<string, boolean> {
+  return Object.fromEntries(CATALOG.flatMap((metric) => (metric.optIn ? [[metric.optIn, true]] : [])));
+}
+
 /** One scrape of the Prometheus preset, default naming, in this process. */
-export async function measurePrometheus(): Promise<PrometheusMeasurement> {
+export async function measurePrometheus(options: Record<string, boolean> = {}): Promise<PrometheusMeasurement> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const presets = require(presetsDist) as typeof import('../../packages/exporter-presets/src/index');
   const { startRuntimeMetrics } = require(instrumentationDist) as typeof import('../../packages/instrumentation/src/index');
@@ -160,7 +166,7 @@ export async function measurePrometheus(): Promise<PrometheusMeasurement> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const reader = presets.prometheusMetricReader({ host: '127.0.0.1', port: 0 });
   const meterProvider = new MeterProvider({ readers: [reader], views: presets.runtimeViews() });
-  const runtime = startRuntimeMetrics({ meterProvider });
+  const runtime = startRuntimeMetrics({ meterProvider, ...options });
   const stopBusy = keepBusy();
   try {
     const { url } = await reader.ready;
@@ -193,7 +199,8 @@ export async function measureAll(): Promise<{ node: string; otlp: OtlpMeasuremen
     await measureOtlp({ label: 'default (explicit buckets)', exponentialHistograms: false }),
     await measureOtlp({ label: 'exponentialHistograms: true', exponentialHistograms: true }),
   ];
-  return { node: process.version, otlp, prometheus: await measurePrometheus() };
+  const options = process.argv.includes('--opt-in') ? allOptIns() : {};
+  return { node: process.version, otlp, prometheus: await measurePrometheus(options) };
 }
 
 if (require.main === module) {

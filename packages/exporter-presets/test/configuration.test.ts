@@ -708,6 +708,14 @@ describe('the resource of the zero-code entry: OTEL_SERVICE_NAME and OTEL_RESOUR
     expect((await attributesWith({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=billing' }))['service.name']).toBe('billing');
   });
 
+  it('carries the runtime identity as the semantic conventions name it (process.runtime.name, .version, .description)', async () => {
+    expect(await attributesWith({})).toMatchObject({
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': process.versions.node,
+      'process.runtime.description': 'Node.js',
+    });
+  });
+
   it('an invalid OTEL_RESOURCE_ATTRIBUTES warns once and is ignored; the service name still applies', async () => {
     const env = { OTEL_SERVICE_NAME: 'checkout', OTEL_RESOURCE_ATTRIBUTES: 'team' };
     expect((await attributesWith(env))['service.name']).toBe('checkout');

@@ -62,6 +62,10 @@ function expectRuntimeMetricsOf(received: ReceivedExport, info: AppInfo, service
     'deployment.environment.name': 'ci',
     'process.pid': info.pid,
     'telemetry.sdk.language': 'nodejs',
+    // The runtime's identity, as the semantic conventions name it (the app runs on this test's Node binary).
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'process.runtime.description': 'Node.js',
   });
   // Without an instance id, replicas overwrite each other's series behind a Collector.
   expect(received.resource['service.instance.id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

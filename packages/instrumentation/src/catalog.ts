@@ -29,6 +29,11 @@ export interface MetricDefinition {
   readonly convention: Convention;
   /** The Node.js API the value is read from. */
   readonly source: string;
+  /**
+   * The option that turns this metric on, for series few users need: off by
+   * default to keep the default scrape small (docs/cost-and-cardinality.md).
+   */
+  readonly optIn?: string;
 }
 
 /** Attribute keys, and the closed sets of values where there is one. */
@@ -40,6 +45,7 @@ export const ATTRIBUTES = Object.freeze({
   cpuMode: 'cpu.mode',
   contextSwitchType: 'process.context_switch.type',
   pagingFaultType: 'system.paging.fault.type',
+  diskIoDirection: 'disk.io.direction',
 } as const);
 
 export const GC_TYPES = Object.freeze(['major', 'minor', 'incremental', 'weakcb'] as const);
@@ -51,6 +57,8 @@ const HEAP_STATS = 'v8.getHeapStatistics()';
 const DELAY_SOURCE = 'timer lateness + loop idle time, performance.nodeTiming.idleTime (sampler)';
 const ELU = 'performance.eventLoopUtilization()';
 const RESOURCE_USAGE = 'process.resourceUsage()';
+const PROC_STAT = '/proc/self/stat';
+const UV_METRICS = 'performance.nodeTiming.uvMetricsInfo';
 
 function define<T extends Record<string, MetricDefinition>>(entries: T): Readonly<T> {
   for (const entry of Object.values(entries)) Object.freeze(entry);
@@ -324,6 +332,144 @@ export const METRICS = define({
     family: 'process',
     convention: 'semconv',
     source: `${RESOURCE_USAGE} minorPageFault, majorPageFault`,
+  },
+
+  // Signals added for issue 12 (appended so the families' existing order stays put).
+  // heap
+  heapAllocated: {
+    name: 'v8js.memory.heap.allocated',
+    instrument: 'counter',
+    unit: 'By',
+    description: 'Bytes allocated on the V8 heap since the isolate started; its rate is the allocation rate.',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source: `${HEAP_STATS} total_allocated_bytes (Node 26+)`,
+  },
+  // gc: read when a major GC's entry arrives, so the value is the retained set, not a random point of the sawtooth
+  heapLive: {
+    name: 'v8js.memory.heap.live',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description:
+      'Bytes used by the old generation (every V8 heap space but the young one) right after the last major GC: the retained set. A floor that keeps rising is a leak.',
+    attributes: [],
+    family: 'gc',
+    convention: 'extension',
+    source: `${HEAP_SPACE_STATS} space_used_size, read when a major gc performance entry arrives`,
+  },
+  lastMajorGc: {
+    name: 'v8js.gc.major.last_time',
+    instrument: 'gauge',
+    unit: 's',
+    description: 'Unix time at which the last major (mark-compact) GC ended.',
+    attributes: [],
+    family: 'gc',
+    convention: 'extension',
+    source: 'gc performance entry startTime + duration + performance.timeOrigin',
+  },
+  // process: container memory
+  memoryLimit: {
+    name: 'process.memory.limit',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description:
+      'The memory limit the OS puts on the process (the cgroup memory.max of its container); not reported when there is none.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: 'process.constrainedMemory() (read at most once a minute)',
+  },
+  memoryAvailable: {
+    name: 'process.memory.available',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description:
+      'Bytes the process can still use: the headroom under its memory limit, or the free system memory where there is no limit.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: 'process.availableMemory()',
+  },
+  // process: semantic-convention metrics read from /proc
+  memoryVirtual: {
+    name: 'process.memory.virtual',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: 'Virtual memory the process has mapped (Linux).',
+    attributes: [],
+    family: 'process',
+    convention: 'semconv',
+    source: `${PROC_STAT} vsize`,
+  },
+  threadCount: {
+    name: 'process.thread.count',
+    instrument: 'updowncounter',
+    unit: '{thread}',
+    description: 'Threads of the process: the main thread, V8 and libuv helpers, workers (Linux).',
+    attributes: [],
+    family: 'process',
+    convention: 'semconv',
+    source: `${PROC_STAT} num_threads`,
+  },
+  diskIo: {
+    name: 'process.disk.io',
+    instrument: 'counter',
+    unit: 'By',
+    description: 'Bytes the process made the storage layer read and write (page-cache hits not counted) (Linux).',
+    attributes: [ATTRIBUTES.diskIoDirection],
+    family: 'process',
+    convention: 'semconv',
+    source: '/proc/self/io read_bytes, write_bytes',
+    optIn: 'diskIo',
+  },
+  // process: CPU of the thread running JavaScript
+  threadCpuTime: {
+    name: 'nodejs.thread.cpu.time',
+    instrument: 'counter',
+    unit: 's',
+    description:
+      'CPU time of the thread running JavaScript, by mode; process.cpu.time minus this is what GC helpers, the libuv pool and workers used.',
+    attributes: [ATTRIBUTES.cpuMode],
+    family: 'process',
+    convention: 'extension',
+    source: 'process.threadCpuUsage() (Node 22.19+, 23.9+)',
+    optIn: 'threadCpu',
+  },
+  // process: libuv's own loop counters (see families/process.ts for why they live here)
+  loopIterations: {
+    name: 'nodejs.eventloop.iterations',
+    instrument: 'counter',
+    unit: '{iteration}',
+    description: 'Turns of the event loop since it started.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: `${UV_METRICS} loopCount`,
+    optIn: 'loopCounters',
+  },
+  loopEventsProcessed: {
+    name: 'nodejs.eventloop.events.processed',
+    instrument: 'counter',
+    unit: '{event}',
+    description: 'I/O events the event loop has handled since it started.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: `${UV_METRICS} events`,
+    optIn: 'loopCounters',
+  },
+  loopEventsWaiting: {
+    name: 'nodejs.eventloop.events.waiting',
+    instrument: 'counter',
+    unit: '{event}',
+    description:
+      'I/O events that were already waiting when the loop polled, summed since it started; a share of processed events that grows means the loop is saturated.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: `${UV_METRICS} eventsWaiting`,
+    optIn: 'loopCounters',
   },
 });
 

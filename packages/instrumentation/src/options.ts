@@ -13,6 +13,12 @@ export interface RuntimeMetricsOptions {
   resources?: boolean;
   /** Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults. Default `true`. */
   process?: boolean;
+  /** `process.disk.io` (read, write; Linux): 2 more series. Default `false`. */
+  diskIo?: boolean;
+  /** `nodejs.thread.cpu.time` (user, system) of the JavaScript thread: 2 more series. Default `false`. */
+  threadCpu?: boolean;
+  /** libuv's loop counters (`nodejs.eventloop.iterations`, `.events.processed`, `.events.waiting`): 3 more series. Default `false`. */
+  loopCounters?: boolean;
   /**
    * How often the event-loop sampler wakes, in milliseconds, 1 to 1000. Default `10`.
    * Lower catches shorter stalls and costs more wake-ups; the reported delay never includes it.
@@ -53,6 +59,9 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   eventLoop: true,
   resources: true,
   process: true,
+  diskIo: false,
+  threadCpu: false,
+  loopCounters: false,
   eventLoopResolutionMillis: 10,
   eventLoopWindowMillis: 60_000,
   // Scavenges take 0.1-5 ms, mark-compacts 5-500 ms: the convention's advice
@@ -66,6 +75,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 });
 
 const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
+/** Series few users need, inside a family: off by default (docs/cost-and-cardinality.md). */
+const OPT_IN_FLAGS = ['diskIo', 'threadCpu', 'loopCounters'] as const;
 /** Valid [min, max] of the integer options; the window must also be at least SLOTS_PER_WINDOW resolutions. */
 export const INTEGER_RANGES = Object.freeze({
   eventLoopResolutionMillis: Object.freeze([1, 1000] as const),
@@ -74,6 +85,7 @@ export const INTEGER_RANGES = Object.freeze({
 const BUCKET_FIELDS = ['gcDurationBucketsSeconds', 'eventLoopDelayBucketsSeconds'] as const;
 const OWN_FIELDS: readonly string[] = [
   ...FAMILY_FLAGS,
+  ...OPT_IN_FLAGS,
   ...Object.keys(INTEGER_RANGES),
   ...BUCKET_FIELDS,
 ];
@@ -123,7 +135,7 @@ export function resolveOptions(input: unknown, extraFields: readonly string[] = 
     }
   }
   const resolved: Record<string, unknown> = { ...DEFAULT_OPTIONS };
-  for (const flag of FAMILY_FLAGS) {
+  for (const flag of [...FAMILY_FLAGS, ...OPT_IN_FLAGS]) {
     const value = options[flag];
     if (value === undefined) continue;
     if (typeof value !== 'boolean') throw new TypeError(`${flag} must be a boolean, got ${describeValue(value)}`);

@@ -9,6 +9,27 @@ export interface GcEntry {
   readonly kind: number;
   /** Pause duration in milliseconds. */
   readonly duration: number;
+  /** When the pause ended, Unix time in milliseconds. */
+  readonly endedAtMillis?: number;
+}
+
+/** Threads and virtual memory of the process, from /proc (Linux). */
+export interface ProcessStatus {
+  readonly virtualMemoryBytes?: number;
+  readonly threads?: number;
+}
+
+/** Bytes the process made the storage layer move, from /proc/self/io (Linux). */
+export interface DiskIo {
+  readonly readBytes: number;
+  readonly writeBytes: number;
+}
+
+/** libuv's cumulative loop counters (`performance.nodeTiming.uvMetricsInfo`). */
+export interface LoopCounters {
+  readonly loopCount: number;
+  readonly events: number;
+  readonly eventsWaiting: number;
 }
 
 export type TimerHandle = object;
@@ -42,6 +63,15 @@ export interface RuntimeSources {
   /** Opens a counter of the process's open descriptors (the process family holds one while enabled). */
   fileDescriptorCounter?: () => FileDescriptorCounter;
   fileDescriptorLimit?: () => number | undefined;
+  /** The OS memory limit of the process (cgroup); 0 or a huge value (2^64 unconstrained) means none. */
+  constrainedMemory?: () => number;
+  /** Bytes the process can still use under its limit, or the free system memory. */
+  availableMemory?: () => number;
+  processStatus?: () => ProcessStatus;
+  diskIo?: () => DiskIo;
+  /** CPU time of the current thread, microseconds. */
+  threadCpuUsage?: () => NodeJS.CpuUsage;
+  loopCounters?: () => LoopCounters;
 }
 
 type GcPerformanceEntry = PerformanceEntry & { detail?: { kind?: number } | null; kind?: number };
@@ -58,7 +88,12 @@ function observeGc(onEntries: (entries: readonly GcEntry[]) => void): () => void
     const entries = list.getEntries() as GcPerformanceEntry[];
     const batch: GcEntry[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
-      batch[i] = { kind: gcKind(entries[i]), duration: entries[i].duration };
+      const entry = entries[i];
+      batch[i] = {
+        kind: gcKind(entry),
+        duration: entry.duration,
+        endedAtMillis: performance.timeOrigin + entry.startTime + entry.duration,
+      };
     }
     onEntries(batch);
   });
@@ -72,6 +107,35 @@ function readFileDescriptorLimit(): number | undefined {
   const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
   const value = Number(soft);
   return Number.isFinite(value) ? value : undefined;
+}
+
+/** The number on a `key: 1234` line of a /proc file (a `kB` after it read as bytes). */
+function procField(status: string, key: string): number | undefined {
+  const start = status.indexOf(`\n${key}:`);
+  if (start < 0) return undefined;
+  const end = status.indexOf('\n', start + 1);
+  const line = status.slice(start + key.length + 2, end < 0 ? undefined : end);
+  const match = /^\s*(\d+)(\s*kB)?/.exec(line);
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2] ? 1024 : 1);
+}
+
+/**
+ * Threads and virtual size from /proc/self/stat: the same figures as
+ * /proc/self/status's Threads and VmSize, from a file the kernel builds with
+ * less work. Fields are counted after the command name's closing parenthesis
+ * (the name may hold spaces and parentheses itself).
+ */
+function readProcessStatus(): ProcessStatus {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): num_threads is field 20, vsize (bytes) field 23.
+  return { threads: Number(fields[17]), virtualMemoryBytes: Number(fields[20]) };
+}
+
+function readDiskIo(): DiskIo {
+  const io = `\n${readFileSync('/proc/self/io', 'utf8')}`;
+  return { readBytes: procField(io, 'read_bytes') ?? NaN, writeBytes: procField(io, 'write_bytes') ?? NaN };
 }
 
 function linuxProcfs(): boolean {
@@ -97,9 +161,25 @@ function ifFunction<T>(candidate: T | undefined): T | undefined {
   return typeof candidate === 'function' ? candidate : undefined;
 }
 
+type NodeTimingWithUv = { uvMetricsInfo?: LoopCounters };
+
+function loopCounters(): (() => LoopCounters) | undefined {
+  const timing = (performance as { nodeTiming?: NodeTimingWithUv }).nodeTiming;
+  // A getter that asks libuv each time (Node 20.18+, 22.8+).
+  if (typeof timing?.uvMetricsInfo !== 'object') return undefined;
+  return () => timing.uvMetricsInfo as LoopCounters;
+}
+
+type ProcessWithNewerApis = NodeJS.Process & {
+  constrainedMemory?: () => number;
+  availableMemory?: () => number;
+  threadCpuUsage?: () => NodeJS.CpuUsage;
+};
+
 /** The real Node.js sources, each left out where this runtime lacks it. */
 export function nodeRuntime(): RuntimeSources {
   const procfs = linuxProcfs();
+  const newer = process as ProcessWithNewerApis;
   const elu = ifFunction(performance.eventLoopUtilization);
   const rss = ifFunction(process.memoryUsage?.rss);
   const eventLoopUtilization = elu && (() => elu.call(performance));
@@ -123,5 +203,11 @@ export function nodeRuntime(): RuntimeSources {
     uptime: () => process.uptime(),
     fileDescriptorCounter: procfs ? openFileDescriptorCounter : undefined,
     fileDescriptorLimit: procfs ? readFileDescriptorLimit : undefined,
+    constrainedMemory: ifFunction(newer.constrainedMemory) && (() => newer.constrainedMemory!()),
+    availableMemory: ifFunction(newer.availableMemory) && (() => newer.availableMemory!()),
+    processStatus: procfs ? readProcessStatus : undefined,
+    diskIo: procfs ? readDiskIo : undefined,
+    threadCpuUsage: ifFunction(newer.threadCpuUsage) && (() => newer.threadCpuUsage!()),
+    loopCounters: loopCounters(),
   };
 }

@@ -1,12 +1,14 @@
-import { setFlagsFromString } from 'node:v8';
+import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { METRICS, type InstrumentKind, type MetricDefinition } from '../src/catalog';
+import { DEFAULT_OPTIONS } from '../src/options';
 import { startRuntimeMetrics } from '../src/index';
+import { nodeRuntime } from '../src/runtime';
 import { sleep, TestReader } from './helpers/collect';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
-setFlagsFromString('--expose-gc');
+v8.setFlagsFromString('--expose-gc');
 const forceGc = runInNewContext('gc') as () => void;
 
 function kindOf(metric: MetricData): InstrumentKind {
@@ -22,12 +24,35 @@ function kindOf(metric: MetricData): InstrumentKind {
   }
 }
 
+/** Every opt-in flag of the catalog, switched on. */
+const ALL_OPT_INS = Object.fromEntries(
+  (Object.values(METRICS) as MetricDefinition[]).flatMap((metric) => (metric.optIn ? [[metric.optIn, true]] : [])),
+);
+
+/**
+ * Metrics whose Node API only newer lines have, and whether this Node has it
+ * (or lacks it, and skips them): the contract checks whichever is true here.
+ */
+const runtime = nodeRuntime();
+const HERE: Partial<Record<keyof typeof METRICS, boolean>> = {
+  heapAllocated: typeof (v8.getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes === 'number',
+  threadCpuTime: runtime.threadCpuUsage !== undefined,
+  loopIterations: runtime.loopCounters !== undefined,
+  loopEventsProcessed: runtime.loopCounters !== undefined,
+  loopEventsWaiting: runtime.loopCounters !== undefined,
+  // Reported only under a real limit (a container); unconstrained, there is none to report.
+  memoryLimit: (() => {
+    const limit = runtime.constrainedMemory?.() ?? 0;
+    return limit > 0 && limit < 2 ** 53;
+  })(),
+};
+
 describe('contract: what is emitted is exactly the catalog', () => {
   let emitted: Map<string, MetricData>;
   beforeAll(async () => {
     const reader = new TestReader();
     const provider = new MeterProvider({ readers: [reader] });
-    const handle = startRuntimeMetrics({ meterProvider: provider });
+    const handle = startRuntimeMetrics({ meterProvider: provider, ...ALL_OPT_INS });
     forceGc();
     await sleep(100);
     emitted = await reader.metrics();
@@ -35,7 +60,10 @@ describe('contract: what is emitted is exactly the catalog', () => {
     await provider.shutdown();
   });
 
-  it.each(Object.values(METRICS).map((metric) => [metric.name, metric] as [string, MetricDefinition]))(
+  const expected = (Object.entries(METRICS) as [keyof typeof METRICS, MetricDefinition][]).filter(([id]) => HERE[id] !== false);
+  const absentHere = (Object.entries(METRICS) as [keyof typeof METRICS, MetricDefinition][]).filter(([id]) => HERE[id] === false);
+
+  it.each(expected.map(([, metric]) => [metric.name, metric] as [string, MetricDefinition]))(
     '%s is emitted with its instrument kind, unit, description and attributes',
     (name, definition) => {
       const metric = emitted.get(name);
@@ -50,6 +78,10 @@ describe('contract: what is emitted is exactly the catalog', () => {
     },
   );
 
+  it(`what this Node ${process.version} lacks the API for is not emitted at all (not even an empty metric)`, () => {
+    expect(absentHere.map(([, metric]) => metric.name).filter((name) => emitted.has(name))).toEqual([]);
+  });
+
   it('nothing outside the catalog is emitted', () => {
     const catalogued = new Set(Object.values(METRICS).map((metric) => metric.name));
     expect([...emitted.keys()].filter((name) => !catalogued.has(name))).toEqual([]);
@@ -57,7 +89,7 @@ describe('contract: what is emitted is exactly the catalog', () => {
 });
 
 describe('catalog rules', () => {
-  const entries = Object.values(METRICS);
+  const entries: MetricDefinition[] = Object.values(METRICS);
 
   it('names are unique, and none is also the namespace of another (a semconv naming rule)', () => {
     const names = entries.map((metric) => metric.name);
@@ -78,6 +110,15 @@ describe('catalog rules', () => {
   it('semantic-convention metrics live in the convention namespaces', () => {
     for (const metric of entries.filter((entry) => entry.convention === 'semconv')) {
       expect(metric.name).toMatch(/^(v8js|nodejs|process)\./);
+    }
+  });
+
+  it('an opt-in metric names a boolean option that is off by default', () => {
+    for (const metric of entries.filter((entry) => entry.optIn)) {
+      expect({ name: metric.name, default: DEFAULT_OPTIONS[metric.optIn as keyof typeof DEFAULT_OPTIONS] }).toEqual({
+        name: metric.name,
+        default: false,
+      });
     }
   });
 

@@ -11,7 +11,9 @@ import { envKeyValueList, envString } from './environment.js';
 
 /**
  * The resource of the zero-code entry: SDK defaults, host and process
- * attributes, a `service.instance.id` of this process, then
+ * attributes (the process detector also gives the runtime's identity as the
+ * semantic conventions name it: `process.runtime.name`, `.version`,
+ * `.description`), a `service.instance.id` of this process, then
  * `OTEL_RESOURCE_ATTRIBUTES`, then `OTEL_SERVICE_NAME` (which wins over a
  * `service.name` in the attributes, as the spec says).
  *

@@ -19,18 +19,22 @@ export const RUNTIME_VARIABLES = Object.freeze({
   eventLoop: 'NODEVITALS_EVENT_LOOP',
   resources: 'NODEVITALS_RESOURCES',
   process: 'NODEVITALS_PROCESS',
+  diskIo: 'NODEVITALS_DISK_IO',
+  threadCpu: 'NODEVITALS_THREAD_CPU',
+  loopCounters: 'NODEVITALS_LOOP_COUNTERS',
   eventLoopResolutionMillis: 'NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS',
   eventLoopWindowMillis: 'NODEVITALS_EVENT_LOOP_WINDOW_MILLIS',
 } as const);
 
-const FAMILIES = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
+// The family switches and the opt-in series inside families: all booleans.
+const FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process', 'diskIo', 'threadCpu', 'loopCounters'] as const;
 
 /** The options the variables set; those unset (or wrong) are left out, so the defaults apply. */
 export function runtimeOptionsFromEnvironment(): RuntimeMetricsOptions {
   const options: RuntimeMetricsOptions = {};
-  for (const family of FAMILIES) {
-    const reading = envBoolean([RUNTIME_VARIABLES[family]], RUNTIME_DEFAULTS[family]);
-    if (reading) options[family] = reading.value;
+  for (const flag of FLAGS) {
+    const reading = envBoolean([RUNTIME_VARIABLES[flag]], RUNTIME_DEFAULTS[flag]);
+    if (reading) options[flag] = reading.value;
   }
   const [resolutionMin, resolutionMax] = INTEGER_RANGES.eventLoopResolutionMillis;
   const resolution = envInteger(

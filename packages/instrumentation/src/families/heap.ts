@@ -1,8 +1,19 @@
 import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
+import type { HeapInfo } from 'node:v8';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
-import { guarded, observeFinite } from '../internal/safeObserve.js';
+import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
+
+type HeapInfoWithAllocation = HeapInfo & { total_allocated_bytes?: number };
+
+function allocatedBytes(heapStatistics: () => HeapInfo): number | undefined {
+  try {
+    return (heapStatistics() as HeapInfoWithAllocation).total_allocated_bytes;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * V8 heap per space and whole, plus off-heap memory and contexts: heap and
@@ -18,6 +29,9 @@ export class HeapFamily implements MetricFamily {
     | 'physical' | 'malloced' | 'external' | 'arrayBuffers' | 'nativeContexts' | 'detachedContexts',
     Observable
   >;
+  /** Present where V8 counts allocations (Node 26+): from the same getHeapStatistics() read. */
+  private readonly allocated: Observable | undefined;
+  private readonly counters = new MonotonicCounters();
   private readonly registration: BatchRegistration;
 
   constructor(private readonly context: FamilyContext) {
@@ -40,10 +54,18 @@ export class HeapFamily implements MetricFamily {
       nativeContexts: createObservable(meter, METRICS.nativeContexts),
       detachedContexts: createObservable(meter, METRICS.detachedContexts),
     };
+    // No derivation on older lines: what GC statistics give (heap before a GC
+    // minus heap after the previous one) misses whatever was allocated and
+    // freed between, so it is no count of bytes allocated.
+    if (typeof allocatedBytes(this.heapStatistics) === 'number') {
+      this.allocated = createObservable(meter, METRICS.heapAllocated);
+    } else {
+      context.logger.debug(`${METRICS.heapAllocated.name} skipped: v8.getHeapStatistics() has no total_allocated_bytes (Node 26+)`);
+    }
     this.registration = new BatchRegistration(
       context.batch,
       guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result)),
-      Object.values(this.instruments),
+      [...Object.values(this.instruments), ...(this.allocated ? [this.allocated] : [])],
     );
   }
 
@@ -82,6 +104,9 @@ export class HeapFamily implements MetricFamily {
     observeFinite(result, i.malloced, heap.malloced_memory);
     observeFinite(result, i.nativeContexts, heap.number_of_native_contexts);
     observeFinite(result, i.detachedContexts, heap.number_of_detached_contexts);
+    if (this.allocated) {
+      observeFinite(result, this.allocated, this.counters.value('allocated', (heap as HeapInfoWithAllocation).total_allocated_bytes));
+    }
     // `external_memory` joined getHeapStatistics() in Node 20; memoryUsage() has it everywhere.
     const memory = this.context.reads.memoryUsage();
     observeFinite(result, i.external, heap.external_memory ?? memory?.external);
