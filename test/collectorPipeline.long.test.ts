@@ -151,7 +151,9 @@ describe('apps → agent.yaml → 2 × gateway.yaml → Prometheus (shipped job 
     await pipeline.prometheus.poll(
       async () => {
         empty = [];
-        for (const rule of recording) if ((await pipeline.prometheus.query(rule.record)).length === 0) empty.push(rule.record);
+        for (const record of recording.map((rule) => rule.record!)) {
+          if ((await pipeline.prometheus.query(record)).length === 0) empty.push(record);
+        }
         return empty.length === 0;
       },
       60_000,
