@@ -5,13 +5,17 @@
  * gateway.yaml, and the manifest carries exactly the components they use, all
  * from one Collector release that knows their names.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COLLECTOR_CONFIG } from './helpers/paths';
+import { pathToFileURL } from 'node:url';
+import { COLLECTOR_CONFIG, ROOT } from './helpers/paths';
 import { parseYaml, readYaml } from './helpers/yaml';
 import { BUILD_TIMEOUT_MILLIS, SHIPPED_CONFIGS, collectorBinary, runCollector } from './tools/collector';
 
 const MANIFEST = join(COLLECTOR_CONFIG, 'builder', 'manifest.yaml');
+const BUILD_SCRIPT = join(ROOT, 'scripts', 'build-collector.mjs');
 const KINDS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors'] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -88,5 +92,27 @@ describe('the Collector built from collector-config/builder/manifest.yaml', () =
     expect([...releases][0]).toBeGreaterThanOrEqual(144);
     // Stable core modules (v1.x: providers) come with the same release: one v1 version only.
     expect(new Set(modules.filter((module) => module.version.startsWith('v1.')).map((module) => module.version)).size).toBeLessThanOrEqual(1);
+  });
+
+  test('scripts/build-collector.mjs reuses the build of an unchanged manifest, in a folder named after its hash, and prints one line', () => {
+    const output = execFileSync(process.execPath, [BUILD_SCRIPT], { encoding: 'utf8', timeout: 60_000 });
+    const hash = createHash('sha256').update(readFileSync(MANIFEST)).digest('hex').slice(0, 16);
+    expect(output.trim().split('\n')).toEqual([expect.stringContaining('reused from the cache')]);
+    expect(output).toContain(collectorBinary());
+    expect(collectorBinary()).toContain(`otelcol-${hash}`);
+  });
+
+  test('another manifest gets another cache folder (an edited manifest is built anew)', () => {
+    const folderOf = (text: string): string =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['--input-type=module', '-e', `import { collectorPaths } from ${JSON.stringify(pathToFileURL(BUILD_SCRIPT).href)}; console.log(JSON.stringify(collectorPaths(process.argv[1]).directory));`, text],
+          { encoding: 'utf8' },
+        ),
+      );
+    const manifest = readFileSync(MANIFEST, 'utf8');
+    expect(folderOf(manifest)).toBe(join(collectorBinary(), '..'));
+    expect(folderOf(manifest.replace('batchprocessor v0.165.0', 'batchprocessor v0.164.0'))).not.toBe(folderOf(manifest));
   });
 });
