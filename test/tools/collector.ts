@@ -4,7 +4,7 @@
  * with a shipped config whose addresses are moved to free loopback ports by
  * `--set` flags: the config file itself is never copied or edited.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../helpers/children';
@@ -39,13 +39,9 @@ export interface CommandResult {
 
 /** Runs the Collector with `args` to the end (validate, components). */
 export function runCollector(args: string[]): CommandResult {
-  try {
-    const output = execFileSync(collectorBinary(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    return { code: 0, output };
-  } catch (error) {
-    const failed = error as { status: number | null; stdout?: string; stderr?: string };
-    return { code: failed.status, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
-  }
+  const result = spawnSync(collectorBinary(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  if (result.error) throw result.error;
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 /** `--set` values that move the Collector's own telemetry endpoint (default localhost:8888) to `port`. */
@@ -109,14 +105,6 @@ export class CollectorProcess {
     return this.child.pid;
   }
 
-  get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  output(): string {
-    return this.log;
-  }
-
   /** The command line arguments: the shipped file, and only addresses overridden. */
   args(): string[] {
     const sets = [
@@ -156,28 +144,14 @@ export class CollectorProcess {
   }
 
   /** SIGTERM (a graceful shutdown, as Kubernetes does), SIGKILL after `graceMillis`. */
-  async stop(graceMillis = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  async stop(graceMillis = 10_000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
+    child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMillis);
     await exited;
     clearTimeout(timer);
   }
-
-  /** The Collector's own metrics (otelcol_*), as text. */
-  async telemetry(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.ports.telemetry}/metrics`, { signal: AbortSignal.timeout(5000) });
-    return response.text();
-  }
 }
 
-/** Sum of every sample of `name` (any labels) in a Prometheus text page. */
-export function sumOf(page: string, name: string): number {
-  let total = 0;
-  for (const line of page.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
