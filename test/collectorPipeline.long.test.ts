@@ -178,7 +178,7 @@ describe('apps → agent.yaml → 2 × gateway.yaml → Prometheus (shipped job 
 });
 
 describe('faults on that path', () => {
-  test('a gateway restarted mid-run: the agent moves to the other replica, no gap beyond one export interval plus the restart', async () => {
+  test('a gateway restarted mid-run: the agent reconnects through the Service, no gap beyond one export interval plus the restart', async () => {
     const gateway = await servingGateway();
     const from = Date.now() - 10_000;
     const stopped = Date.now();
