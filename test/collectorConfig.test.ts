@@ -1,6 +1,7 @@
 /**
- * collector-config/agent.yaml and gateway.yaml, checked structurally (no
- * Collector binary exists here): every pipeline uses defined components,
+ * collector-config/agent.yaml and gateway.yaml, checked structurally (the
+ * real Collector validates and runs them in collector.test.ts and
+ * collectorPipeline.long.test.ts): every pipeline uses defined components,
  * memory_limiter comes first and batch follows, exports queue and retry,
  * agent and gateway agree on endpoints, and nothing secret is inlined.
  */

@@ -17,7 +17,7 @@ import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape'
 import { toYaml } from './helpers/yaml';
 import { familyOf, type FamilyName } from './tools/catalogNames';
 import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
-import { dashboardQueries, legendLabels, loadDashboard, panelsOf, rowTitles, type DashboardQuery } from './tools/dashboard';
+import { dashboardQueries, emptyQueries, legendLabels, loadDashboard, panelsOf, rowTitles, type DashboardQuery } from './tools/dashboard';
 
 afterAll(stopAll);
 
@@ -170,23 +170,7 @@ describe('Grafana dashboard', () => {
     const prometheus = usePresetScrapedWithRules();
 
     test('every panel query and variable query returns series (no empty panel)', async () => {
-      let empty: string[] = [];
-      await prometheus
-        .poll(
-          async () => {
-            empty = [];
-            for (const query of queries) {
-              if ((await prometheus.query(query.promql)).length === 0) empty.push(query.where);
-            }
-            return empty.length === 0;
-          },
-          60_000,
-          'every dashboard query to return series',
-        )
-        .catch((error: Error) => {
-          throw new Error(`${error.message}\nempty: ${empty.join('; ')}`);
-        });
-      expect(empty).toEqual([]);
+      expect(await emptyQueries(prometheus, queries, 60_000)).toEqual([]);
     }, 90_000);
   });
 });

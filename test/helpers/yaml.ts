@@ -13,3 +13,7 @@ export function readYaml<T = any>(path: string): T {
 export function toYaml(value: unknown): string {
   return yaml.stringify(value, { lineWidth: 0 });
 }
+
+export function parseYaml<T = any>(text: string): T {
+  return yaml.parse(text) as T;
+}

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { PrometheusServer } from '../../packages/exporter-presets/test/helpers/prometheusServer';
 import { DASHBOARD } from '../helpers/paths';
 import { substituteGrafanaVariables as substituteVariables } from '../helpers/promql';
 
@@ -91,4 +92,26 @@ export function dashboardQueries(dashboard: any): DashboardQuery[] {
 /** The labels a legend template prints: `{{instance}} {{v8js_gc_type}}` -> instance, v8js_gc_type. */
 export function legendLabels(legendFormat: string | undefined): string[] {
   return [...(legendFormat ?? '').matchAll(/\{\{\s*([a-zA-Z_]\w*)\s*\}\}/g)].map((match) => match[1]);
+}
+
+/**
+ * Where the dashboard would show an empty panel: the queries that still
+ * return no series in `prometheus` after polling for up to `timeoutMillis`.
+ */
+export async function emptyQueries(prometheus: PrometheusServer, queries: DashboardQuery[], timeoutMillis: number): Promise<string[]> {
+  let empty: string[] = [];
+  await prometheus
+    .poll(
+      async () => {
+        empty = [];
+        for (const query of queries) {
+          if ((await prometheus.query(query.promql)).length === 0) empty.push(query.where);
+        }
+        return empty.length === 0;
+      },
+      timeoutMillis,
+      'every dashboard query to return series',
+    )
+    .catch(() => undefined);
+  return empty;
 }

@@ -7,13 +7,34 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PrometheusServer } from '../../packages/exporter-presets/test/helpers/prometheusServer';
 import { assertPackagesBuilt, freePort, runExample } from '../helpers/children';
-import { RULE_FILES } from '../helpers/paths';
+import { PROMETHEUS_DIR, RULE_FILES } from '../helpers/paths';
 import { readYaml, toYaml } from '../helpers/yaml';
 
 export type { RuleState } from '../../packages/exporter-presets/test/helpers/prometheusServer';
 
 export class PrometheusWithRules extends PrometheusServer {
   override async start(targets: string[]): Promise<this> {
+    return this.startJob('nodevitals-direct', targets);
+  }
+
+  /**
+   * Scrapes `targets` with the settings of `jobName` in the shipped
+   * prometheus.yml (honor_labels, relabel_configs...): only its target
+   * discovery (DNS of a Kubernetes Service) becomes the static list, and its
+   * timeout yields to the 1 s test interval.
+   */
+  async startShippedJob(jobName: string, targets: string[]): Promise<this> {
+    const shipped = readYaml(join(PROMETHEUS_DIR, 'prometheus.yml')).scrape_configs.find(
+      (candidate: { job_name: string }) => candidate.job_name === jobName,
+    );
+    if (!shipped) throw new Error(`prometheus.yml has no job ${jobName}`);
+    const job = Object.fromEntries(
+      Object.entries(shipped).filter(([key]) => !key.endsWith('_sd_configs') && key !== 'static_configs' && key !== 'scrape_timeout'),
+    );
+    return this.startJob(jobName, targets, job);
+  }
+
+  private async startJob(jobName: string, targets: string[], job: Record<string, unknown> = {}): Promise<this> {
     const ruleFiles = RULE_FILES.map((file) => {
       const rules = readYaml(file);
       for (const group of rules.groups) group.interval = '1s';
@@ -21,7 +42,7 @@ export class PrometheusWithRules extends PrometheusServer {
       writeFileSync(copy, toYaml(rules));
       return copy;
     });
-    return super.start(targets, { jobName: 'nodevitals-direct', ruleFiles, evaluationInterval: '1s' });
+    return super.start(targets, { jobName, ruleFiles, evaluationInterval: '1s', job });
   }
 }
 

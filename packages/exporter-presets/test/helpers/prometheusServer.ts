@@ -15,6 +15,8 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   /** How often rule groups without their own interval are evaluated. */
   evaluationInterval?: string;
+  /** More settings of the scrape job (honor_labels, relabel_configs... of a shipped job). */
+  job?: Record<string, unknown>;
 }
 
 export type Sample = { metric: Record<string, string>; value: [number, string] };
@@ -52,13 +54,13 @@ export class PrometheusServer {
   }
 
   async start(targets: string[], options: PrometheusOptions = {}): Promise<this> {
-    const { jobName = 'nodevitals', metricsPath = '/metrics', ruleFiles = [], evaluationInterval = '1s' } = options;
+    const { jobName = 'nodevitals', metricsPath = '/metrics', ruleFiles = [], evaluationInterval = '1s', job = {} } = options;
     const directory = this.workDirectory();
     this.port = await freePort();
     const config = {
       global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: evaluationInterval },
       rule_files: ruleFiles,
-      scrape_configs: [{ job_name: jobName, metrics_path: metricsPath, static_configs: [{ targets }] }],
+      scrape_configs: [{ ...job, job_name: jobName, metrics_path: metricsPath, static_configs: [{ targets }] }],
     };
     // JSON is valid YAML, so no YAML writer is needed for the config.
     writeFileSync(join(directory, 'prometheus.yml'), JSON.stringify(config, null, 2));
