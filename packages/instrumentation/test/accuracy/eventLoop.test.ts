@@ -8,6 +8,11 @@ interface Accuracy {
   blocks: number;
   /** The longest stall as timed by the stalling code itself, in seconds. */
   longestBlock: number;
+  /** The longest gap between two fires of a 1 ms interval running throughout, in seconds. */
+  longestGap: number;
+  /** How often that interval waited 25 ms or more: every stall, and any other iteration as long (cold code, a busy machine). */
+  gapsAbove25ms: number;
+  gapsAbove100ms: number;
   idle: { p50: number; p99: number; samples: number };
   blocked: { max: number; utilization: number; samplesAbove25ms: number; samplesAbove100ms: number };
 }
@@ -24,20 +29,27 @@ describe('event-loop delay on a real loop (fresh process)', () => {
     expect(result.idle.p50).toBeLessThan(0.001);
   });
 
-  it('reports a 50 ms stall as its measured length (within 5 %), whatever its phase against the sampler', () => {
+  it('reports a 50 ms stall as its length (within 3 ms of an independent timing), whatever its phase against the sampler', () => {
     expect(result.blocks).toBeGreaterThanOrEqual(10);
     expect(result.longestBlock).toBeGreaterThanOrEqual(0.05);
-    // Node's own histogram reads such a stall as up to one resolution (10 ms)
-    // longer; the peers measured +13 to +25 % in docs/benchmarks.md.
-    expect(result.blocked.max).toBeGreaterThan(result.longestBlock * 0.95);
-    expect(result.blocked.max).toBeLessThan(result.longestBlock * 1.05);
+    // Node's timer-based histogram reads such a stall as up to one resolution
+    // (10 ms) longer; the peers measured +13 to +25 % in docs/benchmarks.md.
+    // The reference is the longest gap between fires of a 1 ms interval: the
+    // stall plus the rest of its loop iteration, which is what a user's
+    // timers actually waited.
+    expect(result.longestGap).toBeGreaterThanOrEqual(result.longestBlock);
+    expect(Math.abs(result.blocked.max - result.longestGap)).toBeLessThanOrEqual(0.003);
     // 15 stalls of 50 ms in the ~5 s the window has seen so far.
     expect(result.blocked.utilization).toBeGreaterThan(0.1);
     expect(result.blocked.utilization).toBeLessThan(0.3);
   });
 
   it('records every stall in the mergeable histogram, once', () => {
-    expect(Math.abs(result.blocked.samplesAbove25ms - result.blocks)).toBeLessThanOrEqual(1);
-    expect(result.blocked.samplesAbove100ms).toBe(0);
+    expect(result.blocked.samplesAbove25ms).toBeGreaterThanOrEqual(result.blocks);
+    // Nothing is counted as long that the loop's timers did not wait for as
+    // long (a busy machine adds such waits; both samplers see at most those).
+    expect(result.blocked.samplesAbove25ms).toBeLessThanOrEqual(result.gapsAbove25ms + 1);
+    // A 50 ms stall is never counted as a longer one (a busy machine can stretch an iteration past 100 ms: the interval sees it too).
+    expect(result.blocked.samplesAbove100ms).toBeLessThanOrEqual(result.gapsAbove100ms);
   });
 });

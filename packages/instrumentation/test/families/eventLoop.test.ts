@@ -1,5 +1,5 @@
 import { METRICS } from '../../src/catalog';
-import { EventLoopSampler } from '../../src/internal/EventLoopSampler';
+import { TimerDelaySampler } from '../../src/internal/TimerDelaySampler';
 import { startHarness, valueOf } from '../helpers/collect';
 import { fakeRuntime } from '../helpers/fakeRuntime';
 
@@ -50,12 +50,12 @@ function manualLoop() {
 }
 
 describe('event-loop sampler window (driven clock)', () => {
-  const options = { resolutionMillis: 10, windowMillis: 6000, slots: 6, onSample: () => {} };
+  const options = { resolutionMillis: 10, windowMillis: 6000, slots: 6 };
 
   it('measures a stall by its length at any phase: before, across and after the due time', () => {
     for (const before of [0, 3, 7, 9.9]) {
       const loop = manualLoop();
-      const sampler = new EventLoopSampler(loop.runtime as Required<typeof loop.runtime>, options);
+      const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
       sampler.start();
       loop.idleTick();
       loop.stall(50, before);
@@ -66,7 +66,7 @@ describe('event-loop sampler window (driven clock)', () => {
 
   it('forgets a stall once it is older than the window, and keeps one inside it', () => {
     const loop = manualLoop();
-    const sampler = new EventLoopSampler(loop.runtime as Required<typeof loop.runtime>, options);
+    const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
     sampler.start();
     loop.stall(200);
     for (let i = 0; i < 300; i++) loop.idleTick(); // 3 s later: still inside a 6 s window
@@ -79,7 +79,7 @@ describe('event-loop sampler window (driven clock)', () => {
 
   it('reports utilization over the window from the loop idle/active time', () => {
     const loop = manualLoop();
-    const sampler = new EventLoopSampler(loop.runtime as Required<typeof loop.runtime>, options);
+    const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
     sampler.start();
     for (let i = 0; i < 100; i++) {
       loop.stall(10, 10); // half busy, half idle
