@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { METRICS } from '../../src/catalog';
+import { PendingSamples } from '../../src/internal/PendingSamples';
+import { samplesPerIteration } from '../../src/runtime';
+import { lastJson, runScenario } from '../helpers/childProcess';
 import { TimerDelaySampler } from '../../src/internal/TimerDelaySampler';
 import { startHarness, valueOf } from '../helpers/collect';
 import { fakeRuntime } from '../helpers/fakeRuntime';
@@ -118,5 +123,56 @@ describe('event-loop family on a real provider', () => {
     expect(active(after) - active(before)).toBeGreaterThanOrEqual(0.029);
     expect(idle(after)).toBeGreaterThanOrEqual(idle(before));
     await harness.stop();
+  });
+});
+
+describe('which sampler runs where', () => {
+  it.each([
+    ['22.23.3', false],
+    ['24.20.0', false],
+    ['24.21.0', true],
+    ['25.9.0', false],
+    ['26.4.1', false],
+    ['26.5.0', true],
+    ['26.10.0', true],
+    ['27.0.0', true],
+  ])('Node %s samples per iteration: %s', (version, expected) => {
+    expect(samplesPerIteration(version)).toBe(expected);
+  });
+
+  const linux = existsSync('/proc/self/status');
+  (linux ? it : it.skip)(
+    'an idle process is woken at most once a second with every family on where Node samples per iteration, once per tick elsewhere',
+    async () => {
+      const result = lastJson<{ perIteration: boolean; wakeupsPerSecond: number }>(
+        await runScenario(join(__dirname, '..', 'scenarios', 'idleWakeups.ts')),
+      );
+      expect(result.perIteration).toBe(samplesPerIteration());
+      if (result.perIteration) expect(result.wakeupsPerSecond).toBeLessThanOrEqual(1);
+      // The 10 ms timer sampler: one wake-up a tick, none more.
+      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(105);
+    },
+    30_000,
+  );
+});
+
+describe('samples waiting for the SDK histogram', () => {
+  it('reach it with their exact count, sum, min and max, each value inside its own ~4 % bucket', () => {
+    const pending = new PendingSamples();
+    const values = [3, 7.5, 7.6, 120, 121, 119.5, 50_000, 50_100, 1e6];
+    for (const micros of values) pending.record(micros);
+    pending.record(120.5, 3);
+    const recorded: number[] = [];
+    pending.drain((seconds) => recorded.push(seconds * 1e6));
+    const all = [...values, 120.5, 120.5, 120.5];
+    expect(recorded).toHaveLength(all.length);
+    expect(recorded.reduce((a, b) => a + b, 0)).toBeCloseTo(all.reduce((a, b) => a + b, 0), 6);
+    expect(Math.min(...recorded)).toBe(3);
+    expect(Math.max(...recorded)).toBe(1e6);
+    const sorted = [...recorded].sort((a, b) => a - b);
+    [...all].sort((a, b) => a - b).forEach((micros, i) => expect(Math.abs(sorted[i] - micros) / micros).toBeLessThan(0.07));
+    const again: number[] = [];
+    pending.drain((seconds) => again.push(seconds));
+    expect(again).toHaveLength(0);
   });
 });
