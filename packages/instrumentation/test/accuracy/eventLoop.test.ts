@@ -10,6 +10,8 @@ interface Accuracy {
   longestBlock: number;
   /** The longest gap between two fires of a 1 ms interval running throughout, in seconds. */
   longestGap: number;
+  /** The same, over gaps that held a stall: the stall plus the rest of its loop iteration. */
+  longestStallGap: number;
   /** How often that interval waited 25 ms or more: every stall, and any other iteration as long (cold code, a busy machine). */
   gapsAbove25ms: number;
   gapsAbove100ms: number;
@@ -34,11 +36,16 @@ describe('event-loop delay on a real loop (fresh process)', () => {
     expect(result.longestBlock).toBeGreaterThanOrEqual(0.05);
     // Node's timer-based histogram reads such a stall as up to one resolution
     // (10 ms) longer; the peers measured +13 to +25 % in docs/benchmarks.md.
-    // The reference is the longest gap between fires of a 1 ms interval: the
-    // stall plus the rest of its loop iteration, which is what a user's
-    // timers actually waited.
-    expect(result.longestGap).toBeGreaterThanOrEqual(result.longestBlock);
-    expect(Math.abs(result.blocked.max - result.longestGap)).toBeLessThanOrEqual(0.003);
+    // The reference is what a 1 ms interval waited: the stall plus the rest
+    // of its loop iteration, which is what a user's timers actually waited.
+    // Every stall is counted whole, and nothing longer than any wait a timer
+    // saw is reported; on a quiet machine the two are the same wait, and the
+    // reported max is within 3 ms of it. (A machine this busy also
+    // deschedules the process: a wait that a timer sees while the loop sits
+    // idle is no stall, and the timer sampler rightly leaves it out.)
+    expect(result.longestStallGap).toBeGreaterThanOrEqual(result.longestBlock);
+    expect(result.blocked.max).toBeGreaterThanOrEqual(result.longestStallGap - 0.003);
+    expect(result.blocked.max).toBeLessThanOrEqual(result.longestGap + 0.003);
     // 15 stalls of 50 ms in the ~5 s the window has seen so far.
     expect(result.blocked.utilization).toBeGreaterThan(0.1);
     expect(result.blocked.utilization).toBeLessThan(0.3);

@@ -28,11 +28,15 @@ async function main() {
   const handle = startRuntimeMetrics({ meterProvider: provider, gc: false, heap: false, process: false, resources: false });
   let lastFire = performance.now();
   let longestGap = 0;
+  let longestStallGap = 0;
+  let stalled = false;
   let gapsAbove25ms = 0;
   let gapsAbove100ms = 0;
   const probe = setInterval(() => {
     const now = performance.now();
     longestGap = Math.max(longestGap, now - lastFire);
+    if (stalled) longestStallGap = Math.max(longestStallGap, now - lastFire);
+    stalled = false;
     if (now - lastFire >= 25) gapsAbove25ms++;
     if (now - lastFire >= 100) gapsAbove100ms++;
     lastFire = now;
@@ -48,6 +52,7 @@ async function main() {
     blocks++;
     const start = performance.now();
     Atomics.wait(cell, 0, 0, BLOCK_MILLIS);
+    stalled = true;
     longestBlock = Math.max(longestBlock, performance.now() - start);
   }, 200);
   await sleep(3000);
@@ -63,6 +68,7 @@ async function main() {
       blocks,
       longestBlock: longestBlock / 1000,
       longestGap: longestGap / 1000,
+      longestStallGap: longestStallGap / 1000,
       gapsAbove25ms,
       gapsAbove100ms,
       idle: {
