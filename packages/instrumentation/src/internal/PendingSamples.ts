@@ -12,6 +12,10 @@ import { BUCKETS, bucketOf } from './DelayHistogram.js';
  * exact, and every value stays inside its own ~4 % bucket, so explicit
  * boundaries (or exponential buckets) put it where the real sample would have
  * gone unless the sample was within ~4 % of a boundary.
+ *
+ * A record costs the SDK ~0.3-3 µs: a loop read per iteration turns over
+ * thousands of samples a second on a busy server, so a drain can be bounded
+ * (`limit`) to a proportional sample of them.
  */
 export class PendingSamples {
   private readonly counts = new Float64Array(BUCKETS);
@@ -33,9 +37,17 @@ export class PendingSamples {
     if (micros > this.max) this.max = micros;
   }
 
-  /** Calls `record` once per pending sample, with its value in seconds, then forgets them all. */
-  drain(record: (seconds: number) => void): void {
+  /**
+   * Calls `record` once per pending sample, with its value in seconds, then
+   * forgets them all. With more than `limit` samples pending (a busy loop
+   * read per iteration), each bucket's count is scaled down alike to about
+   * `limit` in all (largest remainders first, never below one, so no stall
+   * is lost); the recorded minimum and maximum stay exact.
+   */
+  drain(record: (seconds: number) => void, limit = Infinity): void {
     if (this.total === 0) return;
+    const scale = this.total > limit ? limit / this.total : 1;
+    if (scale < 1) this.thin(scale);
     const minBucket = bucketOf(this.min);
     const maxBucket = bucketOf(this.max);
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
@@ -60,5 +72,19 @@ export class PendingSamples {
     this.total = 0;
     this.min = Infinity;
     this.max = -Infinity;
+  }
+
+  /** Scales every bucket's count (and sum, keeping its mean) by `scale`, at least one per non-empty bucket. */
+  private thin(scale: number): void {
+    const counts = this.counts;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      const count = counts[bucket];
+      if (count === 0) continue;
+      // Rounded rather than largest-remainder: the total lands within one per
+      // occupied bucket of the limit, which is all the bound needs.
+      const kept = Math.max(1, Math.round(count * scale));
+      this.sums[bucket] *= kept / count;
+      counts[bucket] = kept;
+    }
   }
 }

@@ -176,3 +176,22 @@ describe('samples waiting for the SDK histogram', () => {
     expect(again).toHaveLength(0);
   });
 });
+
+describe('a busy loop read per iteration', () => {
+  it('hands the SDK a bounded, proportional sample: every bucket scaled alike, no stall dropped, min and max exact', () => {
+    const pending = new PendingSamples();
+    pending.record(20, 50_000); // short iterations
+    pending.record(300, 5_000);
+    pending.record(120_000, 1); // one 120 ms stall
+    pending.record(5);
+    const recorded: number[] = [];
+    pending.drain((seconds) => recorded.push(seconds * 1e6), 1000);
+    expect(recorded.length).toBeGreaterThan(900);
+    expect(recorded.length).toBeLessThan(1100);
+    const near = (value: number) => recorded.filter((micros) => Math.abs(micros - value) / value < 0.05).length;
+    expect(near(120_000)).toBe(1);
+    expect(near(20) / near(300)).toBeCloseTo(10, 0);
+    expect(Math.min(...recorded)).toBe(5);
+    expect(Math.max(...recorded)).toBe(120_000);
+  });
+});
