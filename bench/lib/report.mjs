@@ -391,10 +391,11 @@ export function renderTables(results) {
             return [NAMES[name], (idle.bytesPerSecond / 1024).toFixed(1), Number.isFinite(cpu) ? (cpu / 1000).toFixed(2) : 'n/a', idle.gcs];
           }),
         ) +
-        `\n\nThe CPU column is what the samplers' wake-ups cost a service with nothing else to do: nodevitals wakes a ` +
-        `JavaScript timer every 10 ms (\`eventLoopResolutionMillis\`), the peers Node's native \`monitorEventLoopDelay\` timer ` +
-        `at the same resolution. Under load the loop is awake anyway and the wake-up itself costs little; the application ` +
-        `overhead table measures that case.`,
+        `\n\nThe CPU column is what the samplers' wake-ups cost a service with nothing else to do (this table runs on ` +
+        `${results.machine.node}): where Node samples every loop iteration (24.21+, 26.5+) nodevitals arms no sampling timer; ` +
+        `elsewhere it wakes a JavaScript timer every 10 ms (\`eventLoopResolutionMillis\`), the peers Node's native ` +
+        `\`monitorEventLoopDelay\` timer at the same resolution on every line. The per-Node-line table below has all three lines. ` +
+        `Under load the loop is awake anyway and the wake-up itself costs little; the application overhead tables measure that case.`,
     );
   }
   out.push(
@@ -738,13 +739,15 @@ function discussion(results) {
         `: Node walks the whole histogram for each statistic whatever the count. The ratios between contenders are ` +
         `what to compare; with ${long.nodevitals?.collect.n ?? 0} calls per contender the ${longGap} figures are noisier than the ${shortGap} ones.` +
         (results.idle
-          ? ` Between collections nodevitals' event-loop sampler, a JavaScript timer ticking every ${10} ms, fills the heap with ` +
+          ? ` Between collections (on ${results.machine.node}) nodevitals fills the heap with ` +
             `${(results.idle.nodevitals.bytesPerSecond / 1024).toFixed(0)} KiB/s (runtime-node ${(results.idle['runtime-node'].bytesPerSecond / 1024).toFixed(0)}, ` +
-            `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram): each tick runs JavaScript ` +
-            `(Node's interval code, about 400 bytes a tick by itself; one read of the loop's idle time; one record into the SDK histogram that ` +
-            `views and exporters see, about 180 bytes). After a long gap the young generation is fuller, so a scavenge is more likely ` +
-            `to land inside nodevitals' next collection or serialisation than inside the peers'. That is the price of delay ` +
-            `values without the resolution floor and a window two readers can share.`
+            `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram). ` +
+            `Where Node samples every loop iteration (24.21+, 26.5+) nodevitals runs no JavaScript between collections but one slot ` +
+            `rotation every 10 s; elsewhere its sampler is a JavaScript timer ticking every 10 ms, and each tick runs Node's interval ` +
+            `code (the bulk of what it allocates), one read of the clock and of the loop's idle time and a few array writes; the ` +
+            `samples reach the SDK histogram at the next collection, not one record per tick. After a long gap the young generation ` +
+            `is fuller, so a scavenge is more likely to land inside nodevitals' next collection or serialisation than inside the ` +
+            `peers'. That is the price, on Node 22, of delay values without the resolution floor and a window two readers can share.`
           : ''),
     );
   }
