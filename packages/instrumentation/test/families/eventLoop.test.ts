@@ -149,8 +149,9 @@ describe('which sampler runs where', () => {
       );
       expect(result.perIteration).toBe(samplesPerIteration());
       if (result.perIteration) expect(result.wakeupsPerSecond).toBeLessThanOrEqual(1);
-      // The 10 ms timer sampler: one wake-up a tick, none more.
-      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(105);
+      // The 10 ms timer sampler: one wake-up a tick (100 a second), plus
+      // the few tasks V8 posts while it optimises the tick.
+      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(120);
     },
     30_000,
   );
