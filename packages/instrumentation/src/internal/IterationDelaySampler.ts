@@ -32,7 +32,7 @@ type Sources = Required<
  *
  * The window statistics count every iteration. The mergeable histogram gets
  * every iteration up to 100 a second and a proportional sample of them above
- * (every bucket scaled alike, none dropped): a busy server's thousands of
+ * (every bucket scaled alike, min and max as they are): a busy server's thousands of
  * iterations a second would otherwise be thousands of SDK records a second,
  * ~0.3-3 µs each, all at collection time.
  */

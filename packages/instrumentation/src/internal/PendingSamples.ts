@@ -20,6 +20,8 @@ import { BUCKETS, bucketOf } from './DelayHistogram.js';
 export class PendingSamples {
   private readonly counts = new Float64Array(BUCKETS);
   private readonly sums = new Float64Array(BUCKETS);
+  /** What thinning left over per bucket, in samples, carried to the next drain so counts stay proportional over time. */
+  private readonly credits = new Float64Array(BUCKETS);
   private total = 0;
   private min = Infinity;
   private max = -Infinity;
@@ -40,9 +42,10 @@ export class PendingSamples {
   /**
    * Calls `record` once per pending sample, with its value in seconds, then
    * forgets them all. With more than `limit` samples pending (a busy loop
-   * read per iteration), each bucket's count is scaled down alike to about
-   * `limit` in all (largest remainders first, never below one, so no stall
-   * is lost); the recorded minimum and maximum stay exact.
+   * read per iteration), every bucket's count is scaled alike to about
+   * `limit` in all, the fractions carried to the next drain, so that over
+   * time each bucket keeps its share and quantiles are unbiased; the minimum
+   * and maximum are always recorded as they are.
    */
   drain(record: (seconds: number) => void, limit = Infinity): void {
     if (this.total === 0) return;
@@ -74,16 +77,20 @@ export class PendingSamples {
     this.max = -Infinity;
   }
 
-  /** Scales every bucket's count (and sum, keeping its mean) by `scale`, at least one per non-empty bucket. */
+  /** Scales every bucket's count (and sum, keeping its mean) by `scale`, carrying each bucket's fraction over. */
   private thin(scale: number): void {
     const counts = this.counts;
+    const minBucket = bucketOf(this.min);
+    const maxBucket = bucketOf(this.max);
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
       const count = counts[bucket];
       if (count === 0) continue;
-      // Rounded rather than largest-remainder: the total lands within one per
-      // occupied bucket of the limit, which is all the bound needs.
-      const kept = Math.max(1, Math.round(count * scale));
-      this.sums[bucket] *= kept / count;
+      const owed = count * scale + this.credits[bucket];
+      // The buckets holding the minimum and the maximum keep at least the one sample recorded as it is.
+      const floor = bucket === minBucket || bucket === maxBucket ? 1 : 0;
+      const kept = Math.min(count, Math.max(floor, Math.floor(owed)));
+      this.credits[bucket] = owed - kept;
+      this.sums[bucket] = kept > 0 ? (this.sums[bucket] * kept) / count : 0;
       counts[bucket] = kept;
     }
   }

@@ -16,6 +16,7 @@
 // it can oversleep, which is why each stall is timed.
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { startRuntimeMetrics } from '../../src/index';
+import { samplesPerIteration } from '../../src/runtime';
 import { histogramBuckets } from './shared';
 import { TestReader, valueOf } from '../helpers/collect';
 
@@ -25,6 +26,7 @@ const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, m
 async function main() {
   const reader = new TestReader();
   const provider = new MeterProvider({ readers: [reader] });
+  const startedAt = performance.now();
   const handle = startRuntimeMetrics({ meterProvider: provider, gc: false, heap: false, process: false, resources: false });
   let lastFire = performance.now();
   let longestGap = 0;
@@ -66,6 +68,8 @@ async function main() {
   console.log(
     JSON.stringify({
       blocks,
+      perIteration: samplesPerIteration(),
+      seconds: (performance.now() - startedAt) / 1000,
       longestBlock: longestBlock / 1000,
       longestGap: longestGap / 1000,
       longestStallGap: longestStallGap / 1000,
@@ -79,6 +83,8 @@ async function main() {
       blocked: {
         max: valueOf(blocked, 'nodejs.eventloop.delay.max'),
         utilization: valueOf(blocked, 'nodejs.eventloop.utilization'),
+        samples: distribution.count,
+        distributionMax: distribution.max,
         samplesAbove25ms: distribution.countAbove(0.025),
         samplesAbove100ms: distribution.countAbove(0.1),
       },
