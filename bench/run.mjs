@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './lib/build.mjs';
 import { runWorker, startWorker } from './lib/child.mjs';
 import { CONTENDERS, FAMILIES, SDK_ALONE } from './lib/contenders.mjs';
+import { nodeLines } from './lib/nodeLines.mjs';
 import { commit, machine, versions } from './lib/machine.mjs';
 import { renderChart, renderMarkdown, renderTables } from './lib/report.mjs';
 import { parseTraceGc } from './lib/traceGc.mjs';
@@ -28,6 +29,7 @@ const SETTINGS = QUICK
       alwaysOnServers: 1, alwaysOnRounds: 2, alwaysOnRequests: 3000,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
+      lineIdleSeconds: 1, lineLoadSeconds: 1, lineLoadRepetitions: 1, lineConnections: 16, lineCollectEveryMillis: 1000,
     }
   : {
       costSamples: 150, costCopies: 2, costWarmup: 30, familySamples: 120, gapMillis: 25,
@@ -35,6 +37,7 @@ const SETTINGS = QUICK
       alwaysOnServers: 3, alwaysOnRounds: 6, alwaysOnRequests: 20000,
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
+      lineIdleSeconds: 5, lineLoadSeconds: 10, lineLoadRepetitions: 3, lineConnections: 16, lineCollectEveryMillis: 1000,
     };
 
 if (process.argv.includes('--report-only')) {
@@ -226,6 +229,35 @@ for (const name of ['none', ...CONTENDERS]) {
   results.idle[name] = await runWorker('idle', [name, SETTINGS.idleSeconds], {
     execArgv: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'],
   });
+}
+
+// Per Node line (22, 24, 26 where installed): what each contender costs an
+// idle process (main-thread wake-ups, CPU, heap filled between collections),
+// and what it costs a small HTTP server's request path under autocannon on
+// loopback, as ratios to the same server with no instrumentation, in the same
+// run. Each server collects every lineCollectEveryMillis, as a scrape would.
+const IDLE_FLAGS = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'];
+results.lines = {};
+for (const { line, execPath } of nodeLines()) {
+  const row = (results.lines[line] = { idle: {}, load: [] });
+  for (const name of ['none', ...CONTENDERS]) {
+    log(`Node ${line}: idle cost, ${name}`);
+    row.idle[name] = await runWorker('idle', [name, SETTINGS.lineIdleSeconds], { execPath, execArgv: IDLE_FLAGS });
+  }
+  const names = ['baseline', ...CONTENDERS];
+  for (let repetition = 0; repetition < SETTINGS.lineLoadRepetitions; repetition++) {
+    for (const name of names.map((_, i) => names[(i + repetition) % names.length])) {
+      log(`Node ${line}: request path under autocannon, repetition ${repetition + 1}, ${name}`);
+      const server = startWorker('server', [name, 'app', name === 'baseline' ? 0 : SETTINGS.lineCollectEveryMillis], { execPath });
+      const { port } = await server.next('ready');
+      await runWorker('loadgen', [port, 1, SETTINGS.lineConnections]);
+      server.send({ type: 'start' });
+      const load = await runWorker('loadgen', [port, SETTINGS.lineLoadSeconds, SETTINGS.lineConnections]);
+      server.send({ type: 'stop' });
+      const { data } = await server.result;
+      row.load.push({ repetition, name, ...load, serverCpuMicrosPerRequest: data.cpuMicros / Math.max(1, data.requests) });
+    }
+  }
 }
 
 // 6: accuracy.

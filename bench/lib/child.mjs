@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 const WORKERS = fileURLToPath(new URL('../workers/', import.meta.url));
 
 /** Starts a worker; resolves the returned handle's `result` with its final message. */
-export function startWorker(name, args = [], { execArgv = [], captureStdout = false, timeoutMillis = 600_000 } = {}) {
+export function startWorker(name, args = [], { execArgv = [], captureStdout = false, timeoutMillis = 600_000, execPath } = {}) {
   const child = fork(WORKERS + name + '.mjs', args.map(String), {
     execArgv,
+    ...(execPath && { execPath }),
     stdio: ['ignore', captureStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });
   let stdout = '';

@@ -5,8 +5,12 @@
 // collections included. Run with --expose-gc and a young generation large
 // enough that no GC happens in the window (the result says if one did).
 // The CPU the process uses in the same window (all threads) is what the
-// samplers' wake-ups cost a service that is otherwise idle.
+// samplers' wake-ups cost a service that is otherwise idle; the main
+// thread's voluntary context switches in the window count those wake-ups
+// (each time the loop sleeps in epoll and something wakes it; an
+// uninstrumented process reads ~0.2 a second, a 10 ms timer ~99).
 // argv: contender seconds
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +18,17 @@ import { setup } from '../lib/contenders.mjs';
 import { reply } from '../lib/child.mjs';
 
 const [name, secondsArg] = process.argv.slice(2);
+
+/** The main thread's voluntary context switches so far (undefined without /proc). */
+function wakeups() {
+  try {
+    const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 const seconds = Number(secondsArg);
 const contender = await setup(name);
 await contender.collect();
@@ -25,8 +40,18 @@ const observer = new PerformanceObserver((list) => (collections += list.getEntri
 observer.observe({ entryTypes: ['gc'] });
 const start = getHeapStatistics().used_heap_size;
 const cpuStart = process.cpuUsage();
+const wakeupsStart = wakeups();
 await sleep(seconds * 1000);
+const wakeupsEnd = wakeups();
 const cpu = process.cpuUsage(cpuStart);
 const end = getHeapStatistics().used_heap_size;
 observer.disconnect();
-reply({ name, seconds, bytesPerSecond: (end - start) / seconds, cpuMicrosPerSecond: (cpu.user + cpu.system) / seconds, gcs: collections });
+reply({
+  name,
+  node: process.version,
+  seconds,
+  bytesPerSecond: (end - start) / seconds,
+  cpuMicrosPerSecond: (cpu.user + cpu.system) / seconds,
+  wakeupsPerSecond: wakeupsStart === undefined ? undefined : (wakeupsEnd - wakeupsStart) / seconds,
+  gcs: collections,
+});

@@ -107,7 +107,7 @@ export interface CreateMetricReadersOptions
 
 /** Options of `runtimeViews()`. Every field is optional. */
 export interface RuntimeViewsOptions {
-  /** Bucket boundaries of the GC duration histogram, in seconds. Default: the instrumentation's (0.1 ms to 1 s), or prom-client's in `prom-client` naming. */
+  /** Bucket boundaries of the GC duration histogram, in seconds. Default: the instrumentation's (0.1 ms to 10 s), or prom-client's in `prom-client` naming. */
   gcDurationBucketsSeconds?: readonly number[];
   /** Bucket boundaries of the event-loop delay histogram, in seconds. Default: the instrumentation's (0.5 ms to 5 s). */
   eventLoopDelayBucketsSeconds?: readonly number[];

@@ -54,7 +54,8 @@ export type GcType = (typeof GC_TYPES)[number];
 const HEAP_SPACE = [ATTRIBUTES.heapSpaceName] as const;
 const HEAP_SPACE_STATS = 'v8.getHeapSpaceStatistics()';
 const HEAP_STATS = 'v8.getHeapStatistics()';
-const DELAY_SOURCE = 'timer lateness + loop idle time, performance.nodeTiming.idleTime (sampler)';
+const DELAY_SOURCE =
+  'monitorEventLoopDelay({ samplePerIteration: true }) on Node 24.21+/26.5+; elsewhere timer lateness + loop idle time, performance.nodeTiming.idleTime (sampler)';
 const ELU = 'performance.eventLoopUtilization()';
 const RESOURCE_USAGE = 'process.resourceUsage()';
 const PROC_STAT = '/proc/self/stat';

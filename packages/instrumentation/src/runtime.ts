@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import { openFileDescriptorCounter, type FileDescriptorCounter } from './internal/FileDescriptorCounter.js';
 
@@ -34,6 +34,16 @@ export interface LoopCounters {
 
 export type TimerHandle = object;
 
+/** Node's native histogram of each loop iteration's busy time, in nanoseconds. */
+export interface IterationHistogram {
+  enable(): void;
+  disable(): void;
+  reset(): void;
+  readonly count: number;
+  /** The value at `percentile` (0 < percentile <= 100), nanoseconds. */
+  percentile(percentile: number): number;
+}
+
 /**
  * Everything the families read from the runtime. Each source is optional:
  * a runtime without it (an old Node, Bun, Deno) leaves it out and the family
@@ -48,6 +58,13 @@ export interface RuntimeSources {
    */
   setRepeatingTimer(callback: () => void, everyMillis: number): TimerHandle;
   clearTimer(handle: TimerHandle): void;
+  /**
+   * A new native per-iteration histogram, where the runtime records one
+   * sample per loop iteration (left out where it would be Node's 10 ms timer).
+   */
+  iterationHistogram?: () => IterationHistogram;
+  /** Runs `callback` once, in the check phase of the current loop iteration; returns its cancel. */
+  onCheckPhase?: (callback: () => void) => () => void;
   eventLoopUtilization?: () => { idle: number; active: number };
   /** Milliseconds the event loop has spent idle since it started, on the `now()` clock's scale. */
   eventLoopIdleMillis?: () => number;
@@ -157,6 +174,29 @@ function eventLoopIdleMillis(elu: (() => { idle: number }) | undefined): (() => 
   return elu && (() => elu().idle);
 }
 
+/**
+ * Whether `monitorEventLoopDelay({ samplePerIteration: true })` samples per
+ * iteration here. Decided by version: older lines accept the option silently
+ * and fall back to a 10 ms timer that reads an idle loop as 10 ms busy.
+ * (26.5 brought it; the 24 line has it from 24.21.)
+ */
+export function samplesPerIteration(version: string = process.versions.node): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  if (major === 24) return minor >= 21;
+  if (major === 26) return minor >= 5;
+  return major > 26;
+}
+
+function iterationHistogram(): IterationHistogram {
+  return monitorEventLoopDelay({ samplePerIteration: true } as Parameters<typeof monitorEventLoopDelay>[0]);
+}
+
+function onCheckPhase(callback: () => void): () => void {
+  // Unref'd: one iteration's wait for it must not hold a process that is done.
+  const immediate = setImmediate(callback).unref();
+  return () => clearImmediate(immediate);
+}
+
 function ifFunction<T>(candidate: T | undefined): T | undefined {
   return typeof candidate === 'function' ? candidate : undefined;
 }
@@ -191,6 +231,8 @@ export function nodeRuntime(): RuntimeSources {
     // tick on Node 20, ~120 bytes on 22+).
     setRepeatingTimer: (callback, everyMillis) => setInterval(callback, everyMillis).unref(),
     clearTimer: (handle) => clearInterval(handle as NodeJS.Timeout),
+    iterationHistogram: samplesPerIteration() && typeof monitorEventLoopDelay === 'function' ? iterationHistogram : undefined,
+    onCheckPhase,
     eventLoopUtilization,
     eventLoopIdleMillis: eventLoopIdleMillis(eventLoopUtilization),
     heapStatistics: ifFunction(v8.getHeapStatistics),

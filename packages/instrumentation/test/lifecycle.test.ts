@@ -6,15 +6,21 @@ import { runScenario } from './helpers/childProcess';
 import { sleep, startHarness, TestReader, valueOf } from './helpers/collect';
 import { fakeRuntime } from './helpers/fakeRuntime';
 import { trackTimers } from './helpers/timers';
+import { samplesPerIteration } from '../src/runtime';
 
 describe('stop() and disable() leave nothing behind', () => {
-  const RESOLUTION = 7; // no other timer in this process has this length
+  // No other timer in this process has either length: the timer sampler
+  // ticks every RESOLUTION ms; the per-iteration sampler (Node 24.21+, 26.5+)
+  // has only its slot rotation, every WINDOW / 6 ms.
+  const RESOLUTION = 7;
+  const WINDOW = 6042;
+  const OUR_TIMER = samplesPerIteration() ? WINDOW / 6 : RESOLUTION;
 
   it('startRuntimeMetrics().stop() clears our timer and stops every read; twice is harmless', async () => {
-    const timers = trackTimers(RESOLUTION);
+    const timers = trackTimers(OUR_TIMER);
     const reader = new TestReader();
     const provider = new MeterProvider({ readers: [reader] });
-    const handle = startRuntimeMetrics({ meterProvider: provider, eventLoopResolutionMillis: RESOLUTION });
+    const handle = startRuntimeMetrics({ meterProvider: provider, eventLoopResolutionMillis: RESOLUTION, eventLoopWindowMillis: WINDOW });
     await sleep(30);
     expect(timers.live()).toBe(1); // the event-loop sampler, rescheduled each tick
     const running = valueOf(await reader.metrics(), METRICS.uptime.name)!;
@@ -29,10 +35,10 @@ describe('stop() and disable() leave nothing behind', () => {
   });
 
   it('enable()/disable() any number of times never doubles a callback or leaks a timer', async () => {
-    const timers = trackTimers(RESOLUTION);
+    const timers = trackTimers(OUR_TIMER);
     const reader = new TestReader();
     const provider = new MeterProvider({ readers: [reader] });
-    const instrumentation = new NodeRuntimeInstrumentation({ enabled: false, eventLoopResolutionMillis: RESOLUTION });
+    const instrumentation = new NodeRuntimeInstrumentation({ enabled: false, eventLoopResolutionMillis: RESOLUTION, eventLoopWindowMillis: WINDOW });
     instrumentation.setMeterProvider(provider);
     for (let i = 0; i < 5; i++) {
       instrumentation.enable();

@@ -69,3 +69,16 @@ describe('each family can be switched off on its own', () => {
     }
   });
 });
+
+describe('default GC buckets', () => {
+  // semantic-conventions PR #3761: the advice for v8js.gc.duration.
+  const ADVICE = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+  it('hold every bound the semantic conventions advise, so queries written for the advice read the same series', () => {
+    for (const bound of ADVICE) expect(DEFAULT_OPTIONS.gcDurationBucketsSeconds).toContain(bound);
+  });
+
+  it('split pauses under 5 ms (scavenges), which the advice alone puts in a single bucket', () => {
+    expect(DEFAULT_OPTIONS.gcDurationBucketsSeconds.filter((bound) => bound < 0.005).length).toBeGreaterThanOrEqual(4);
+  });
+});

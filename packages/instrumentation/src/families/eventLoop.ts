@@ -1,6 +1,8 @@
 import type { Attributes, BatchObservableResult, Histogram, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
-import { EventLoopSampler } from '../internal/EventLoopSampler.js';
+import type { EventLoopSampler } from '../internal/EventLoopSampler.js';
+import { IterationDelaySampler } from '../internal/IterationDelaySampler.js';
+import { TimerDelaySampler } from '../internal/TimerDelaySampler.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import { SLOTS_PER_WINDOW } from '../options.js';
@@ -15,8 +17,8 @@ import {
 
 const ACTIVE: Attributes = Object.freeze({ [ATTRIBUTES.eventLoopState]: 'active' });
 const IDLE: Attributes = Object.freeze({ [ATTRIBUTES.eventLoopState]: 'idle' });
-// Recorded with every sample (100 a second by default): without it the SDK
-// allocates a fresh empty attribute object per record.
+// Recorded with every sample: without it the SDK allocates a fresh empty
+// attribute object per record.
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
@@ -41,15 +43,19 @@ export class EventLoopFamily implements MetricFamily {
     const eventLoopIdleMillis = requireSource(runtime.eventLoopIdleMillis, 'performance.nodeTiming.idleTime');
     probe(eventLoopIdleMillis, 'performance.nodeTiming.idleTime');
     this.distribution = createHistogram(meter, METRICS.eventLoopDelayDistribution, options.eventLoopDelayBucketsSeconds);
-    this.sampler = new EventLoopSampler(
-      { now: runtime.now, setRepeatingTimer: runtime.setRepeatingTimer, clearTimer: runtime.clearTimer, eventLoopIdleMillis },
-      {
-        resolutionMillis: options.eventLoopResolutionMillis,
-        windowMillis: options.eventLoopWindowMillis,
-        slots: SLOTS_PER_WINDOW,
-        onSample: (seconds) => this.distribution.record(seconds, NO_ATTRIBUTES),
-      },
-    );
+    const samplerOptions = {
+      resolutionMillis: options.eventLoopResolutionMillis,
+      windowMillis: options.eventLoopWindowMillis,
+      slots: SLOTS_PER_WINDOW,
+    };
+    const { now, setRepeatingTimer, clearTimer, iterationHistogram, onCheckPhase } = runtime;
+    this.sampler =
+      iterationHistogram && onCheckPhase
+        ? new IterationDelaySampler(
+            { now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, iterationHistogram, onCheckPhase },
+            samplerOptions,
+          )
+        : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis }, samplerOptions);
     this.gauges = {
       min: createObservable(meter, METRICS.eventLoopDelayMin),
       max: createObservable(meter, METRICS.eventLoopDelayMax),
@@ -76,7 +82,11 @@ export class EventLoopFamily implements MetricFamily {
   disable(): void {
     this.sampler.stop();
     this.registration.remove();
+    // What was sampled since the last collection still reaches every reader.
+    this.sampler.drainSamples(this.recordSample);
   }
+
+  private readonly recordSample = (seconds: number): void => this.distribution.record(seconds, NO_ATTRIBUTES);
 
   private collect(result: BatchObservableResult): void {
     const g = this.gauges;
@@ -90,6 +100,7 @@ export class EventLoopFamily implements MetricFamily {
       observeFinite(result, g.p90, stats.p90 / 1e6);
       observeFinite(result, g.p99, stats.p99 / 1e6);
     }
+    this.sampler.drainSamples(this.recordSample);
     const { idle, active } = this.eventLoopUtilization();
     observeFinite(result, g.utilization, this.sampler.windowUtilization());
     observeFinite(result, this.time, this.counters.value('active', active / 1000), ACTIVE);

@@ -8,7 +8,7 @@
  */
 const SUB_BUCKETS = 16;
 const OCTAVES = 28; // 1 us .. 2^28 us (~4.5 min)
-const BUCKETS = OCTAVES * SUB_BUCKETS + 1;
+export const BUCKETS = OCTAVES * SUB_BUCKETS + 1;
 
 export interface DelayStats {
   count: number;
@@ -21,7 +21,7 @@ export interface DelayStats {
   p99: number;
 }
 
-function bucketOf(micros: number): number {
+export function bucketOf(micros: number): number {
   if (micros < 1) return 0;
   const octave = Math.floor(Math.log2(micros));
   if (octave >= OCTAVES) return BUCKETS - 1;
@@ -34,6 +34,15 @@ function middleOf(bucket: number): number {
   const octave = Math.floor((bucket - 1) / SUB_BUCKETS);
   const sub = (bucket - 1) % SUB_BUCKETS;
   return 2 ** octave * (1 + (sub + 0.5) / SUB_BUCKETS);
+}
+
+/** The smallest value, in microseconds, that falls in a bucket after `bucket` (Infinity for the last). */
+export function upperBoundOf(bucket: number): number {
+  if (bucket === 0) return 1;
+  if (bucket >= BUCKETS - 1) return Infinity;
+  const octave = Math.floor((bucket - 1) / SUB_BUCKETS);
+  const sub = (bucket - 1) % SUB_BUCKETS;
+  return 2 ** octave * (1 + (sub + 1) / SUB_BUCKETS);
 }
 
 export class DelayHistogram {
@@ -49,6 +58,16 @@ export class DelayHistogram {
     this.count++;
     this.sum += micros;
     this.sumOfSquares += micros * micros;
+    if (micros < this.min) this.min = micros;
+    if (micros > this.max) this.max = micros;
+  }
+
+  /** `times` samples of the same value (a bucket read from a native histogram). */
+  recordMany(micros: number, times: number): void {
+    this.counts[bucketOf(micros)] += times;
+    this.count += times;
+    this.sum += micros * times;
+    this.sumOfSquares += micros * micros * times;
     if (micros < this.min) this.min = micros;
     if (micros > this.max) this.max = micros;
   }

@@ -8,8 +8,26 @@ interface Accuracy {
   blocks: number;
   /** The longest stall as timed by the stalling code itself, in seconds. */
   longestBlock: number;
+  /** The longest gap between two fires of a 1 ms interval running throughout, in seconds. */
+  longestGap: number;
+  /** The same, over gaps that held a stall: the stall plus the rest of its loop iteration. */
+  longestStallGap: number;
+  /** How often that interval waited 25 ms or more: every stall, and any other iteration as long (cold code, a busy machine). */
+  gapsAbove25ms: number;
+  gapsAbove100ms: number;
   idle: { p50: number; p99: number; samples: number };
-  blocked: { max: number; utilization: number; samplesAbove25ms: number; samplesAbove100ms: number };
+  blocked: {
+    max: number;
+    utilization: number;
+    samples: number;
+    distributionMax: number;
+    samplesAbove25ms: number;
+    samplesAbove100ms: number;
+  };
+  /** Whether Node sampled every loop iteration here. */
+  perIteration: boolean;
+  /** Seconds from start to the last collection. */
+  seconds: number;
 }
 
 describe('event-loop delay on a real loop (fresh process)', () => {
@@ -24,20 +42,41 @@ describe('event-loop delay on a real loop (fresh process)', () => {
     expect(result.idle.p50).toBeLessThan(0.001);
   });
 
-  it('reports a 50 ms stall as its measured length (within 5 %), whatever its phase against the sampler', () => {
+  it('reports a 50 ms stall as its length (within 3 ms of an independent timing), whatever its phase against the sampler', () => {
     expect(result.blocks).toBeGreaterThanOrEqual(10);
     expect(result.longestBlock).toBeGreaterThanOrEqual(0.05);
-    // Node's own histogram reads such a stall as up to one resolution (10 ms)
-    // longer; the peers measured +13 to +25 % in docs/benchmarks.md.
-    expect(result.blocked.max).toBeGreaterThan(result.longestBlock * 0.95);
-    expect(result.blocked.max).toBeLessThan(result.longestBlock * 1.05);
+    // Node's timer-based histogram reads such a stall as up to one resolution
+    // (10 ms) longer; the peers measured +13 to +25 % in docs/benchmarks.md.
+    // The reference is what a 1 ms interval waited: the stall plus the rest
+    // of its loop iteration, which is what a user's timers actually waited.
+    // Every stall is counted whole, and nothing longer than any wait a timer
+    // saw is reported; on a quiet machine the two are the same wait, and the
+    // reported max is within 3 ms of it. (A machine this busy also
+    // deschedules the process: a wait that a timer sees while the loop sits
+    // idle is no stall, and the timer sampler rightly leaves it out.)
+    expect(result.longestStallGap).toBeGreaterThanOrEqual(result.longestBlock);
+    expect(result.blocked.max).toBeGreaterThanOrEqual(result.longestStallGap - 0.003);
+    expect(result.blocked.max).toBeLessThanOrEqual(result.longestGap + 0.003);
     // 15 stalls of 50 ms in the ~5 s the window has seen so far.
     expect(result.blocked.utilization).toBeGreaterThan(0.1);
     expect(result.blocked.utilization).toBeLessThan(0.3);
   });
 
-  it('records every stall in the mergeable histogram, once', () => {
-    expect(Math.abs(result.blocked.samplesAbove25ms - result.blocks)).toBeLessThanOrEqual(1);
-    expect(result.blocked.samplesAbove100ms).toBe(0);
+  it('records every stall in the mergeable histogram once, or a proportional sample of a busy loop natively', () => {
+    // Nothing is counted as long that the loop's timers did not wait for as
+    // long (a busy machine adds such waits; both samplers see at most those).
+    expect(result.blocked.samplesAbove25ms).toBeLessThanOrEqual(result.gapsAbove25ms + 1);
+    // A 50 ms stall is never counted as a longer one (a busy machine can stretch an iteration past 100 ms: the interval sees it too).
+    expect(result.blocked.samplesAbove100ms).toBeLessThanOrEqual(result.gapsAbove100ms);
+    if (!result.perIteration) {
+      // The 10 ms timer: ~100 samples a second, every one recorded.
+      expect(result.blocked.samplesAbove25ms).toBeGreaterThanOrEqual(result.blocks);
+    } else {
+      // The 1 ms interval turns the loop ~1000 times a second: the SDK gets
+      // at most ~100 samples a second, the longest one as it is.
+      expect(result.blocked.samplesAbove25ms).toBeGreaterThanOrEqual(1);
+      expect(result.blocked.samples).toBeLessThanOrEqual(100 * result.seconds + 2 * 449);
+      expect(result.blocked.distributionMax).toBeCloseTo(result.blocked.max, 6);
+    }
   });
 });

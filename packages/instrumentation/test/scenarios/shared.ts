@@ -4,11 +4,12 @@ import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 export function histogramBuckets(metrics: Map<string, MetricData>, name: string) {
   const metric = metrics.get(name);
   if (!metric || metric.dataPointType !== DataPointType.HISTOGRAM || metric.dataPoints.length !== 1) {
-    return { count: 0, countAbove: () => 0 };
+    return { count: 0, max: undefined, countAbove: () => 0 };
   }
-  const { buckets, count } = metric.dataPoints[0].value;
+  const { buckets, count, max } = metric.dataPoints[0].value;
   return {
     count,
+    max,
     /** Samples in buckets whose lower boundary is at least `seconds`. */
     countAbove(seconds: number): number {
       let total = 0;
