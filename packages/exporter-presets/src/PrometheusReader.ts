@@ -106,7 +106,13 @@ export class PrometheusReader extends MetricReader {
     // A metrics endpoint must not keep a finished application alive: neither
     // the listening socket nor a keep-alive scraper's connection.
     this.server.unref();
-    this.server.on('connection', (socket: Socket) => socket.unref());
+    this.server.on('connection', (socket: Socket) => {
+      socket.unref();
+      // Node's header timeout starts at the first byte: a client that sends
+      // nothing is bounded by this idle timeout (the server destroys a socket
+      // that times out), which handle() lifts once a request arrives.
+      socket.setTimeout(limits.headersTimeoutMillis);
+    });
     this.ready = new Promise<PrometheusAddress>((resolve, reject) => {
       // Kept for the server's whole life: an 'error' without a listener would throw into the host.
       this.server.on('error', (error) => {
@@ -163,6 +169,8 @@ export class PrometheusReader extends MetricReader {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    // A collection may take up to scrapeTimeoutMillis with the socket idle; Node sets the keep-alive timeout after the response.
+    request.socket.setTimeout(0);
     if (!this.admitResponse(request.socket, response)) return;
     const path = (request.url ?? '/').split('?', 1)[0];
     if (path !== this.settings.metricsPath) return reply(response, 404, 'Not Found\n');
