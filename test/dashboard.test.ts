@@ -17,7 +17,15 @@ import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape'
 import { toYaml } from './helpers/yaml';
 import { familyOf, type FamilyName } from './tools/catalogNames';
 import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
-import { dashboardQueries, legendLabels, loadDashboard, panelsOf, rowTitles, type DashboardQuery } from './tools/dashboard';
+import {
+  dashboardQueries,
+  legendLabels,
+  loadDashboard,
+  panelsOf,
+  rowTitles,
+  selectorsIgnoringSelection,
+  type DashboardQuery,
+} from './tools/dashboard';
 
 afterAll(stopAll);
 
@@ -88,6 +96,26 @@ describe('Grafana dashboard', () => {
         .map(familyOf);
       expect({ family, shows: families.includes(family) }).toEqual({ family, shows: true });
     }
+  });
+
+  test('every series selector of every panel honours the Job and Instance selectors (no line shows processes not picked)', () => {
+    const panels = panelsOf(dashboard).filter((panel) => panel.type !== 'row');
+    const ignoring = panels.flatMap((panel) =>
+      panel.targets.flatMap((target) =>
+        selectorsIgnoringSelection(target.expr ?? '').map((selector) => `${panel.title} ${target.refId}: ${selector.name}${selector.matchers}`),
+      ),
+    );
+    expect(ignoring).toEqual([]);
+  });
+
+  test('the selection check catches a line that ignores $instance (as the per-job p99 once did)', () => {
+    expect(selectorsIgnoringSelection('job:nodevitals_eventloop_delay_seconds:p99_rate5m{job=~"$job"}')).toEqual([
+      { name: 'job:nodevitals_eventloop_delay_seconds:p99_rate5m', matchers: '{job=~"$job"}' },
+    ]);
+    expect(selectorsIgnoringSelection('sum(rate(a_total[5m])) / sum(rate(b_total{job=~"$job", instance=~"$instance"}[5m]))')).toEqual([
+      { name: 'a_total', matchers: '' },
+    ]);
+    expect(selectorsIgnoringSelection('rate(a_total{instance=~"$instance", job=~"$job"}[5m]) or rate(b_total{job=~"$job",instance=~"$instance"}[5m])')).toEqual([]);
   });
 
   test('recording rules the dashboard reads exist in the rules files', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DASHBOARD } from '../helpers/paths';
-import { substituteGrafanaVariables as substituteVariables } from '../helpers/promql';
+import { metricNamesIn, substituteGrafanaVariables as substituteVariables } from '../helpers/promql';
 
 export interface DashboardQuery {
   /** Where the expression lives, for failure messages: `panel "CPU" target A`, `variable instance`. */
@@ -91,4 +91,33 @@ export function dashboardQueries(dashboard: any): DashboardQuery[] {
 /** The labels a legend template prints: `{{instance}} {{v8js_gc_type}}` -> instance, v8js_gc_type. */
 export function legendLabels(legendFormat: string | undefined): string[] {
   return [...(legendFormat ?? '').matchAll(/\{\{\s*([a-zA-Z_]\w*)\s*\}\}/g)].map((match) => match[1]);
+}
+
+/** One series selector of an expression: the metric name and its matchers as written (`''` without braces). */
+export interface Selector {
+  name: string;
+  matchers: string;
+}
+
+/** Every series selector of an expression: each occurrence of each metric name it reads, with its `{...}`. */
+export function selectorsOf(expr: string): Selector[] {
+  const selectors: Selector[] = [];
+  for (const name of metricNamesIn(expr)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const match of expr.matchAll(new RegExp(`(?<![\\w:"])${escaped}(?![\\w:])\\s*(\\{[^}]*\\})?`, 'g'))) {
+      selectors.push({ name, matchers: match[1] ?? '' });
+    }
+  }
+  return selectors;
+}
+
+/**
+ * The selectors of an expression that ignore the dashboard's Job or Instance
+ * selector: each one must match `job=~"$job"` and `instance=~"$instance"`, or
+ * its line shows processes the user did not pick.
+ */
+export function selectorsIgnoringSelection(expr: string): Selector[] {
+  return selectorsOf(expr).filter(
+    (selector) => !/\bjob=~"\$job"/.test(selector.matchers) || !/\binstance=~"\$instance"/.test(selector.matchers),
+  );
 }
