@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROMETHEUS_DIR, RULE_FILES } from '../helpers/paths';
 import { readYaml, toYaml } from '../helpers/yaml';
-import { ALERT_CASES, JOB, type Sample } from './ruleCases';
+import { promClientRenames } from './promClientNaming';
+import { ALERT_CASES, JOB, type AlertCase, type Sample } from './ruleCases';
 
 export const RULE_TEST_FILE = join(PROMETHEUS_DIR, 'tests', 'nodevitals-alerts.test.yml');
 
@@ -39,15 +40,16 @@ export function buildRuleTests(): string {
     if (!rule) throw new Error(`no rule ${alert} with severity ${severity}`);
     return rule.annotations.description;
   };
-  const tests = ALERT_CASES.map((alertCase) => ({
-    name: `${alertCase.alert}: fires for ${[...new Set(alertCase.evals.flatMap((e) => e.firing.map((f) => f.instance)))].join(', ')}; quiet for ${Object.keys(alertCase.quiet).join(', ')}`,
+  const renames = promClientRenames();
+  const testOf = (alertCase: AlertCase, naming: string, rename: (metric: string) => string) => ({
+    name: `${alertCase.alert} (${naming} names): fires for ${[...new Set(alertCase.evals.flatMap((e) => e.firing.map((f) => f.instance)))].join(', ')}; quiet for ${Object.keys(alertCase.quiet).join(', ')}`,
     interval: '1m',
     input_series: alertCase.series.map((series) => {
       const labels = { job: JOB, instance: series.instance, ...series.labels };
       const text = Object.entries(labels)
         .map(([key, value]) => `${key}="${value}"`)
         .join(',');
-      return { series: `${series.metric}{${text}}`, values: formatValues(series.values) };
+      return { series: `${rename(series.metric)}{${text}}`, values: formatValues(series.values) };
     }),
     alert_rule_test: alertCase.evals.map((evaluation) => ({
       eval_time: `${evaluation.at}m`,
@@ -57,7 +59,15 @@ export function buildRuleTests(): string {
         exp_annotations: { summary: expected.summary, description: description(alertCase.alert, expected.severity) },
       })),
     })),
-  }));
+  });
+  // Every case again with the series named as runtimeViews({ naming: 'prom-client' }) serves them, where
+  // that changes any: the same alerts must fire, at the same times, with the same summaries.
+  const tests = [
+    ...ALERT_CASES.map((alertCase) => testOf(alertCase, 'OpenTelemetry', (metric) => metric)),
+    ...ALERT_CASES.filter((alertCase) => alertCase.series.some((series) => renames.has(series.metric))).map((alertCase) =>
+      testOf(alertCase, 'prom-client', (metric) => renames.get(metric) ?? metric),
+    ),
+  ];
   const header = [
     '# GENERATED from test/tools/ruleCases.ts by test/tools/ruleTests.ts: edit the cases there, then run',
     '#   node -r ./scripts/ts-register.cjs test/tools/ruleTests.ts',
