@@ -19,7 +19,7 @@ import { readYaml, toYaml } from './helpers/yaml';
 import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
 import { promClientRenames } from './tools/promClientNaming';
 import { ALERT_CASES } from './tools/ruleCases';
-import { buildRuleTests, RULE_TEST_FILE } from './tools/ruleTests';
+import { buildRuleTests, RULE_TEST_FILE, RULE_TEST_FILES } from './tools/ruleTests';
 
 afterAll(stopAll);
 
@@ -103,13 +103,26 @@ describe('alert rules', () => {
   });
 
   test('the committed promtool test file is generated from the cases (run test/tools/ruleTests.ts after editing them)', () => {
-    expect(readFileSync(RULE_TEST_FILE, 'utf8')).toBe(buildRuleTests());
+    for (const naming of NAMINGS) expect(readFileSync(RULE_TEST_FILES[naming], 'utf8')).toBe(buildRuleTests(naming));
   });
 
-  test('promtool test rules passes', () => {
-    const result = promtool(['test', 'rules', RULE_TEST_FILE]);
+  test.each(NAMINGS)('promtool test rules passes with the series in %s naming', (naming) => {
+    const result = promtool(['test', 'rules', RULE_TEST_FILES[naming]]);
     expect(result.output).toContain('SUCCESS');
     expect(result.code).toBe(0);
+    // Every alert whose series prom-client naming renames is proven in that naming too.
+    if (naming === 'prom-client') {
+      const proven = readYaml(RULE_TEST_FILES[naming]).tests.map((entry: { name: string }) => entry.name.split(' ')[0]);
+      expect(proven).toEqual([
+        'NodejsEventLoopDelayHigh',
+        'NodejsHeapNearLimit',
+        'NodejsGcTimeShareHigh',
+        'NodejsGcPauseHigh',
+        'NodejsActiveResourcesGrowing',
+        'NodejsResidentMemoryGrowing',
+        'NodejsFileDescriptorsNearLimit',
+      ]);
+    }
   });
 
   test('promtool test rules catches a wrong expectation (the cases are not vacuous)', () => {

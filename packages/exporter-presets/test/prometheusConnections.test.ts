@@ -117,6 +117,25 @@ describe('slow or silent clients are dropped within bounds, and the host\'s desc
     expect(closed).toBeLessThan(dropBoundMillis);
   }, 30_000);
 
+  it('drops a client that keeps asking for pages and never reads them', async () => {
+    const socket = await openSocket(port);
+    socket.pause();
+    const startedAt = Date.now();
+    const scrape = 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    // Pages pile up in the kernel's buffers until they are full; then a response stalls and its bound runs.
+    const asking = setInterval(() => socket.write(scrape), 20);
+    const droppedAfter = await new Promise<number>((resolve) => {
+      const done = (): void => resolve(Date.now() - startedAt);
+      socket.once('close', done);
+      socket.once('error', done);
+    });
+    clearInterval(asking);
+    socket.destroy();
+    // Filling the loopback buffers (megabytes, at ~1 MB/s of pages) takes seconds, then the unread-response
+    // bound runs; slack for a loaded machine. Before the bound the connection stayed for as long as the client.
+    expect(droppedAfter).toBeLessThan(LIMITS.unreadResponseTimeoutMillis + 25_000);
+  }, 60_000);
+
   it('keeps open fds flat under 300 clients that never send, never read, or pipeline without reading', async () => {
     await httpRequest(url);
     await sleep(300);
