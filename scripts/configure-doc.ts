@@ -6,6 +6,7 @@
 import { DEFAULT_OPTIONS as RUNTIME, INTEGER_RANGES, SLOTS_PER_WINDOW } from '../packages/instrumentation/src/options';
 import { RUNTIME_VARIABLES } from '../packages/exporter-presets/src/internal/runtimeEnvironment';
 import {
+  COLLECTION_ERROR_HANDLINGS,
   COMPRESSIONS,
   DEFAULT_OPTIONS as PRESETS,
   EXPORTER_NAMES,
@@ -313,6 +314,14 @@ export const READER_OPTIONS: ReadonlyArray<OptionDoc & { readers: string }> = [
     defaultValue: code(PRESETS.withUnitSuffixes),
     valid: '`true`, `false`',
     what: 'Append the unit to names (`_bytes`, `_seconds`, `_ratio`), as the Collector does.',
+  },
+  {
+    field: 'onCollectionError',
+    readers: 'Prometheus',
+    type: 'string',
+    defaultValue: code(PRESETS.onCollectionError),
+    valid: choices(COLLECTION_ERROR_HANDLINGS),
+    what: 'When a metric callback throws: `fail` answers 503 (the scrape counts as failed, `up == 0`); `serve-partial` serves the other metrics with 200 and warns once.',
   },
 ];
 

@@ -13,11 +13,22 @@ import { join } from 'node:path';
 import { stopAll } from './helpers/children';
 import { promtool, type ToolResult } from './helpers/promtool';
 import { loadRules, rawMetricNames } from './helpers/rules';
-import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
+import { NAMINGS, scrapePresetInEveryNaming, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { toYaml } from './helpers/yaml';
 import { familyOf, type FamilyName } from './tools/catalogNames';
+import { promClientRenames } from './tools/promClientNaming';
 import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
-import { dashboardQueries, emptyQueries, legendLabels, loadDashboard, panelsOf, rowTitles, type DashboardQuery } from './tools/dashboard';
+import {
+  dashboardQueries,
+  emptyQueries,
+  legendLabels,
+  loadDashboard,
+  panelsOf,
+  rowTitles,
+  selectorsIgnoringSelection,
+  selectorsOf,
+  type DashboardQuery,
+} from './tools/dashboard';
 
 afterAll(stopAll);
 
@@ -90,6 +101,26 @@ describe('Grafana dashboard', () => {
     }
   });
 
+  test('every series selector of every panel honours the Job and Instance selectors (no line shows processes not picked)', () => {
+    const panels = panelsOf(dashboard).filter((panel) => panel.type !== 'row');
+    const ignoring = panels.flatMap((panel) =>
+      panel.targets.flatMap((target) =>
+        selectorsIgnoringSelection(target.expr ?? '').map((selector) => `${panel.title} ${target.refId}: ${selector.name}${selector.matchers}`),
+      ),
+    );
+    expect(ignoring).toEqual([]);
+  });
+
+  test('the selection check catches a line that ignores $instance (as the per-job p99 once did)', () => {
+    expect(selectorsIgnoringSelection('job:nodevitals_eventloop_delay_seconds:p99_rate5m{job=~"$job"}')).toEqual([
+      { name: 'job:nodevitals_eventloop_delay_seconds:p99_rate5m', matchers: '{job=~"$job"}' },
+    ]);
+    expect(selectorsIgnoringSelection('sum(rate(a_total[5m])) / sum(rate(b_total{job=~"$job", instance=~"$instance"}[5m]))')).toEqual([
+      { name: 'a_total', matchers: '' },
+    ]);
+    expect(selectorsIgnoringSelection('rate(a_total{instance=~"$instance", job=~"$job"}[5m]) or rate(b_total{job=~"$job",instance=~"$instance"}[5m])')).toEqual([]);
+  });
+
   test('recording rules the dashboard reads exist in the rules files', () => {
     const recordNames = new Set(recording.map((rule) => rule.record));
     const used = queries.flatMap((query) => rawMetricNames(query.promql, []).filter((name) => name.includes(':')));
@@ -139,13 +170,27 @@ describe('Grafana dashboard', () => {
     expect(direct.map((query) => query.where)).toEqual([]);
   });
 
-  describe('against a real scrape of the Prometheus preset', () => {
+  test("every metric runtimeViews({ naming: 'prom-client' }) renames is read under both names, with the same matchers", () => {
+    const renames = promClientRenames();
+    const missing = panelsOf(dashboard).flatMap((panel) =>
+      panel.targets.flatMap((target) => {
+        const selectors = selectorsOf(target.expr ?? '');
+        return selectors
+          .filter((selector) => renames.has(selector.name))
+          .filter((selector) => !selectors.some((other) => other.name === renames.get(selector.name) && other.matchers === selector.matchers))
+          .map((selector) => `${panel.title} ${target.refId}: ${selector.name} without ${renames.get(selector.name)}`);
+      }),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  describe('against a real scrape of the Prometheus preset in each naming', () => {
     let scrape: Scrape;
     beforeAll(async () => {
-      scrape = await scrapePreset();
-    }, 40_000);
+      scrape = await scrapePresetInEveryNaming();
+    }, 60_000);
 
-    test('every metric an expression reads is in the scrape', () => {
+    test('every metric an expression reads is in the scrape of one naming or the other', () => {
       const missing = queries
         .flatMap((query) => rawMetricNames(query.promql, recording).map((name) => ({ where: query.where, name })))
         .filter(({ name }) => !servedOnEitherPath(scrape, name));
@@ -161,13 +206,13 @@ describe('Grafana dashboard', () => {
     });
 
     test('the metric check catches a name the preset does not serve', () => {
-      const wrong = rawMetricNames('rate(nodejs_gc_duration_seconds_sum[5m])', recording);
-      expect(wrong.filter((name) => !scrape.names.has(name))).toEqual(['nodejs_gc_duration_seconds_sum']);
+      const wrong = rawMetricNames('rate(nodejs_gc_pause_seconds_sum[5m])', recording);
+      expect(wrong.filter((name) => !scrape.names.has(name))).toEqual(['nodejs_gc_pause_seconds_sum']);
     });
   });
 
-  describe('in a real Prometheus scraping the preset, with the rules loaded', () => {
-    const prometheus = usePresetScrapedWithRules();
+  describe.each(NAMINGS)('in a real Prometheus scraping the preset in %s naming, with the rules loaded', (naming) => {
+    const prometheus = usePresetScrapedWithRules(naming);
 
     test('every panel query and variable query returns series (no empty panel)', async () => {
       expect(await emptyQueries(prometheus, queries, 60_000)).toEqual([]);

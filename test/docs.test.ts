@@ -174,22 +174,25 @@ describe('docs/troubleshooting.md', () => {
 
 describe('against real output', () => {
   let scrape: Scrape;
+  /** The same preset with runtimeViews({ naming: 'prom-client' }): the rules read names of both. */
+  let promClientScrape: Scrape;
   let promClient: Set<string>;
   let runtimeNode: Set<string>;
   const { recording } = loadRules();
   const recordNames = new Set(recording.map((rule) => rule.record as string));
 
   beforeAll(async () => {
-    scrape = await scrapePreset();
+    [scrape, promClientScrape] = await Promise.all([scrapePreset(), scrapePreset({}, 'prom-client')]);
     promClient = await promClientDefaultNames();
     runtimeNode = await runtimeNodeNames();
   }, 60_000);
 
   /**
-   * A series name the preset serves (or the Collector exporter's spelling of one); a histogram's base
-   * name counts when its `_bucket` series is there.
+   * A series name the preset serves in either naming (or the Collector exporter's spelling of one); a
+   * histogram's base name counts when its `_bucket` series is there.
    */
-  const served = (name: string): boolean => servedOnEitherPath(scrape, name) || scrape.names.has(`${name}_bucket`);
+  const served = (name: string): boolean =>
+    [scrape, promClientScrape].some((served) => servedOnEitherPath(served, name) || served.names.has(`${name}_bucket`));
 
   /**
    * Series a default scrape of a young process cannot be counted on to show: opt-in ones, the memory

@@ -14,11 +14,12 @@ import { PROMETHEUS_DIR, RULE_FILES } from './helpers/paths';
 import { promtool } from './helpers/promtool';
 import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
-import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
+import { NAMINGS, scrapePresetInEveryNaming, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { readYaml, toYaml } from './helpers/yaml';
 import { usePresetScrapedWithRules } from './tools/prometheusWithRules';
+import { promClientRenames } from './tools/promClientNaming';
 import { ALERT_CASES } from './tools/ruleCases';
-import { buildRuleTests, RULE_TEST_FILE } from './tools/ruleTests';
+import { buildRuleTests, RULE_TEST_FILE, RULE_TEST_FILES } from './tools/ruleTests';
 
 afterAll(stopAll);
 
@@ -77,6 +78,7 @@ describe('alert rules', () => {
     );
     expect(rawMetricNames(alerts.find((rule) => rule.alert === 'NodejsGcTimeShareHigh')!.expr)).toEqual([
       'v8js_gc_duration_seconds_sum',
+      'nodejs_gc_duration_seconds_sum',
     ]);
   });
 
@@ -101,13 +103,26 @@ describe('alert rules', () => {
   });
 
   test('the committed promtool test file is generated from the cases (run test/tools/ruleTests.ts after editing them)', () => {
-    expect(readFileSync(RULE_TEST_FILE, 'utf8')).toBe(buildRuleTests());
+    for (const naming of NAMINGS) expect(readFileSync(RULE_TEST_FILES[naming], 'utf8')).toBe(buildRuleTests(naming));
   });
 
-  test('promtool test rules passes', () => {
-    const result = promtool(['test', 'rules', RULE_TEST_FILE]);
+  test.each(NAMINGS)('promtool test rules passes with the series in %s naming', (naming) => {
+    const result = promtool(['test', 'rules', RULE_TEST_FILES[naming]]);
     expect(result.output).toContain('SUCCESS');
     expect(result.code).toBe(0);
+    // Every alert whose series prom-client naming renames is proven in that naming too.
+    if (naming === 'prom-client') {
+      const proven = readYaml(RULE_TEST_FILES[naming]).tests.map((entry: { name: string }) => entry.name.split(' ')[0]);
+      expect(proven).toEqual([
+        'NodejsEventLoopDelayHigh',
+        'NodejsHeapNearLimit',
+        'NodejsGcTimeShareHigh',
+        'NodejsGcPauseHigh',
+        'NodejsActiveResourcesGrowing',
+        'NodejsResidentMemoryGrowing',
+        'NodejsFileDescriptorsNearLimit',
+      ]);
+    }
   });
 
   test('promtool test rules catches a wrong expectation (the cases are not vacuous)', () => {
@@ -139,13 +154,27 @@ test('a series the preset suffixes with _value is also read under the name the C
   expect(presetOnly.filter((name) => !names.has(name.slice(0, -'_value'.length)))).toEqual([]);
 });
 
-describe('rules against a real scrape of the Prometheus preset', () => {
+test("every metric runtimeViews({ naming: 'prom-client' }) renames is read under both names by the same rule", () => {
+  const { recording, alerts } = loadRules();
+  const renames = promClientRenames();
+  const missing = [...recording, ...alerts].flatMap((rule) => {
+    const names = metricNamesIn(rule.expr);
+    return names
+      .filter((name) => renames.has(name) && !names.includes(renames.get(name)!))
+      .map((name) => `${rule.record ?? rule.alert}: ${name} without ${renames.get(name)}`);
+  });
+  expect(missing).toEqual([]);
+  // The check reads what it should: the renamed names are there to be found.
+  expect([...recording, ...alerts].some((rule) => metricNamesIn(rule.expr).includes('process_open_fds'))).toBe(true);
+});
+
+describe('rules against a real scrape of the Prometheus preset in each naming', () => {
   let scrape: Scrape;
   beforeAll(async () => {
-    scrape = await scrapePreset();
-  }, 40_000);
+    scrape = await scrapePresetInEveryNaming();
+  }, 60_000);
 
-  test('every metric a recording or alert rule reads is in the scrape', () => {
+  test('every metric a recording or alert rule reads is in the scrape of one naming or the other', () => {
     const { recording, alerts } = loadRules();
     const missing = [...recording, ...alerts]
       .flatMap((rule) => rawMetricNames(rule.expr, recording).map((name) => ({ rule: rule.record ?? rule.alert, name })))
@@ -160,8 +189,8 @@ describe('rules against a real scrape of the Prometheus preset', () => {
   });
 });
 
-describe('rules in a real Prometheus scraping the preset', () => {
-  const prometheus = usePresetScrapedWithRules();
+describe.each(NAMINGS)('rules in a real Prometheus scraping the preset in %s naming', (naming) => {
+  const prometheus = usePresetScrapedWithRules(naming);
 
   test('every recording rule yields a plausible value from real data, and every rule evaluates without error', async () => {
     const { recording } = loadRules();

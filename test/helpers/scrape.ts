@@ -43,31 +43,44 @@ export async function fetchText(url: string): Promise<string> {
   return response.text();
 }
 
+/** The names the runtime metrics can be served under: runtimeViews({ naming }). */
+export type Naming = 'semconv' | 'prom-client';
+export const NAMINGS: readonly Naming[] = ['semconv', 'prom-client'];
+
 /**
  * A real scrape of @nodevitals/exporter-presets' Prometheus endpoint, served
- * by examples/prometheus-scrape (runtime metrics + the preset's reader with
- * its default naming) on a free port. Waits until a GC and an event-loop
+ * by examples/prometheus-scrape (runtime metrics + the preset's reader, in
+ * the given naming) on a free port. Waits until a GC and an event-loop
  * sample have been recorded, so the histogram and window series are present.
  */
-export async function scrapePreset(env: Record<string, string> = {}): Promise<Scrape> {
+export async function scrapePreset(env: Record<string, string> = {}, naming: Naming = 'semconv'): Promise<Scrape> {
   assertPackagesBuilt();
-  const child = runExample('prometheus-scrape', 'src/main.ts', {
-    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-    OTEL_EXPORTER_PROMETHEUS_PORT: '0',
-    ...env,
-  });
+  const child = runExample(
+    'prometheus-scrape',
+    'src/main.ts',
+    { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '0', ...env },
+    [],
+    ['--naming', naming],
+  );
   try {
     const [, url] = await child.waitFor(/runtime metrics at (http:\/\/\S+)/, 15_000);
     const deadline = Date.now() + 10_000;
     for (;;) {
       const scrape = parseExposition(await fetchText(url));
-      const complete = ['v8js_gc_duration_seconds_bucket', 'nodejs_eventloop_delay_distribution_seconds_bucket'].every(
-        (name) => scrape.names.has(name),
-      );
+      const gc = naming === 'prom-client' ? 'nodejs_gc_duration_seconds_bucket' : 'v8js_gc_duration_seconds_bucket';
+      const complete = [gc, 'nodejs_eventloop_delay_distribution_seconds_bucket'].every((name) => scrape.names.has(name));
       if (complete || Date.now() > deadline) return scrape;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   } finally {
     await child.stop();
   }
+}
+
+/** One scrape in each naming, read as one: a name is served if either naming serves it. */
+export async function scrapePresetInEveryNaming(): Promise<Scrape> {
+  const scrapes = await Promise.all(NAMINGS.map((naming) => scrapePreset({}, naming)));
+  const names = new Set(scrapes.flatMap((scrape) => [...scrape.names]));
+  const text = scrapes.map((scrape) => scrape.text).join('\n');
+  return { text, names, value: (name, labels) => scrapes.map((scrape) => scrape.value(name, labels)).find((value) => value !== undefined) };
 }

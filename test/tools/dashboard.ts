@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PrometheusServer } from '../../packages/exporter-presets/test/helpers/prometheusServer';
 import { DASHBOARD } from '../helpers/paths';
-import { substituteGrafanaVariables as substituteVariables } from '../helpers/promql';
+import { metricNamesIn, substituteGrafanaVariables as substituteVariables } from '../helpers/promql';
 
 export interface DashboardQuery {
   /** Where the expression lives, for failure messages: `panel "CPU" target A`, `variable instance`. */
@@ -114,4 +114,33 @@ export async function emptyQueries(prometheus: PrometheusServer, queries: Dashbo
     )
     .catch(() => undefined);
   return empty;
+}
+
+/** One series selector of an expression: the metric name and its matchers as written (`''` without braces). */
+export interface Selector {
+  name: string;
+  matchers: string;
+}
+
+/** Every series selector of an expression: each occurrence of each metric name it reads, with its `{...}`. */
+export function selectorsOf(expr: string): Selector[] {
+  const selectors: Selector[] = [];
+  for (const name of metricNamesIn(expr)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const match of expr.matchAll(new RegExp(`(?<![\\w:"])${escaped}(?![\\w:])\\s*(\\{[^}]*\\})?`, 'g'))) {
+      selectors.push({ name, matchers: match[1] ?? '' });
+    }
+  }
+  return selectors;
+}
+
+/**
+ * The selectors of an expression that ignore the dashboard's Job or Instance
+ * selector: each one must match `job=~"$job"` and `instance=~"$instance"`, or
+ * its line shows processes the user did not pick.
+ */
+export function selectorsIgnoringSelection(expr: string): Selector[] {
+  return selectorsOf(expr).filter(
+    (selector) => !/\bjob=~"\$job"/.test(selector.matchers) || !/\binstance=~"\$instance"/.test(selector.matchers),
+  );
 }

@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { PrometheusServer } from '../../packages/exporter-presets/test/helpers/prometheusServer';
 import { assertPackagesBuilt, freePort, runExample } from '../helpers/children';
 import { PROMETHEUS_DIR, RULE_FILES } from '../helpers/paths';
+import type { Naming } from '../helpers/scrape';
 import { readYaml, toYaml } from '../helpers/yaml';
 
 export type { RuleState } from '../../packages/exporter-presets/test/helpers/prometheusServer';
@@ -47,18 +48,22 @@ export class PrometheusWithRules extends PrometheusServer {
 }
 
 /**
- * examples/prometheus-scrape on a free port, and `prometheus` started
- * scraping it; `stop` ends both.
+ * examples/prometheus-scrape on a free port, serving the runtime metrics in
+ * `naming`, and `prometheus` started scraping it; `stop` ends both.
  */
 export async function startPresetScrapedWithRules(
   prometheus = new PrometheusWithRules(),
+  naming: Naming = 'semconv',
 ): Promise<{ prometheus: PrometheusWithRules; stop(): Promise<void> }> {
   assertPackagesBuilt();
   const port = await freePort();
-  const app = runExample('prometheus-scrape', 'src/main.ts', {
-    OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-    OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-  });
+  const app = runExample(
+    'prometheus-scrape',
+    'src/main.ts',
+    { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(port) },
+    [],
+    ['--naming', naming],
+  );
   const stop = async (): Promise<void> => {
     await prometheus.stop();
     await app.stop();
@@ -77,11 +82,11 @@ export async function startPresetScrapedWithRules(
  * For a describe block: starts the scraped preset and Prometheus before its
  * tests and stops both after them; the returned server is live inside tests.
  */
-export function usePresetScrapedWithRules(): PrometheusWithRules {
+export function usePresetScrapedWithRules(naming: Naming = 'semconv'): PrometheusWithRules {
   const prometheus = new PrometheusWithRules();
   let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ stop } = await startPresetScrapedWithRules(prometheus));
+    ({ stop } = await startPresetScrapedWithRules(prometheus, naming));
   }, 60_000);
   afterAll(() => stop?.());
   return prometheus;

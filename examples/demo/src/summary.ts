@@ -53,8 +53,14 @@ const ms = (seconds: number | undefined) =>
   seconds === undefined ? '—' : seconds === Infinity ? '> last bucket' : `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
 const percent = (ratio: number | undefined) => (ratio === undefined ? '?' : `${(ratio * 100).toFixed(1)} %`);
 
-/** A few readable lines comparing two snapshots taken `elapsedSeconds` apart. */
-export function summarize(before: Snapshot | undefined, after: Snapshot, elapsedSeconds: number): string {
+/**
+ * A few readable lines comparing two snapshots taken `elapsedSeconds` apart.
+ * The GC figures cover the time between the two snapshots; the event-loop
+ * delay and utilization gauges cover the instrumentation's sliding window
+ * (`eventLoopWindowSeconds`), which the line says: a max that stays put for
+ * a few prints is one long stall still inside the window, not a stuck value.
+ */
+export function summarize(before: Snapshot | undefined, after: Snapshot, elapsedSeconds: number, eventLoopWindowSeconds: number): string {
   const used = gauge(after, METRICS.heapUsed.name);
   const limit = gauge(after, METRICS.heapLimit.name);
   const gcBefore = before && histogram(before, METRICS.gcDuration.name);
@@ -72,7 +78,7 @@ export function summarize(before: Snapshot | undefined, after: Snapshot, elapsed
   return [
     `heap        ${mib(used)} used of ${mib(limit)} limit (${percent(used !== undefined && limit ? used / limit : undefined)})`,
     `gc          ${gcCount} pauses, p99 ≤ ${ms(quantileBetween(gcBefore, gcAfter, 0.99))} (bucket bound), ${percent(gcTime / elapsedSeconds)} of the time`,
-    `event loop  delay p99 ${ms(gauge(after, METRICS.eventLoopDelayP99.name))}, max ${ms(gauge(after, METRICS.eventLoopDelayMax.name))}, utilization ${percent(gauge(after, METRICS.eventLoopUtilization.name))}`,
+    `event loop  last ${eventLoopWindowSeconds} s: delay p99 ${ms(gauge(after, METRICS.eventLoopDelayP99.name))}, max ${ms(gauge(after, METRICS.eventLoopDelayMax.name))}, utilization ${percent(gauge(after, METRICS.eventLoopUtilization.name))}`,
     `resources   ${busiest || 'none'}`,
   ].join('\n');
 }

@@ -17,5 +17,6 @@ export type {
   Compression,
   ExporterName,
   MetricNaming,
+  CollectionErrorHandling,
 } from './options.js';
 export type { PrometheusReader, PrometheusAddress } from './PrometheusReader.js';

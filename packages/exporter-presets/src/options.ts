@@ -25,6 +25,10 @@ export const EXPORTER_NAMES: readonly ExporterName[] = Object.freeze(['otlp', 'p
 export type MetricNaming = 'semconv' | 'prom-client';
 export const METRIC_NAMINGS: readonly MetricNaming[] = Object.freeze(['semconv', 'prom-client']);
 
+/** What a scrape answers when a metric callback fails: 503 (Prometheus records the scrape as failed) or the rest of the page. */
+export type CollectionErrorHandling = 'fail' | 'serve-partial';
+export const COLLECTION_ERROR_HANDLINGS: readonly CollectionErrorHandling[] = Object.freeze(['fail', 'serve-partial']);
+
 /** Options of the periodic readers (OTLP and console). Every field is optional. */
 export interface PeriodicReaderOptions {
   /** Time between two exports, in milliseconds. Env `OTEL_METRIC_EXPORT_INTERVAL`. Default `60000`. */
@@ -88,6 +92,13 @@ export interface PrometheusMetricReaderOptions {
    * Prometheus compatibility spec and the Collector's Prometheus exporter do. Default `true`.
    */
   withUnitSuffixes?: boolean;
+  /**
+   * When a metric callback throws or rejects: `fail` answers 503, so Prometheus records the scrape as failed
+   * (`up == 0`) rather than a page with a metric silently missing, as client_golang does by default;
+   * `serve-partial` serves every other metric with 200 and warns through diag. A collection past
+   * `scrapeTimeoutMillis` answers 503 either way. Default `fail`.
+   */
+  onCollectionError?: CollectionErrorHandling;
 }
 
 /** Options of `consoleMetricReader()`. Every field is optional. */
@@ -138,6 +149,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   metricsPath: '/metrics',
   scrapeTimeoutMillis: 10_000,
   withUnitSuffixes: true,
+  onCollectionError: 'fail' as CollectionErrorHandling,
   gcDurationBucketsSeconds: RUNTIME_DEFAULTS.gcDurationBucketsSeconds,
   eventLoopDelayBucketsSeconds: RUNTIME_DEFAULTS.eventLoopDelayBucketsSeconds,
   exponentialHistograms: false,
@@ -163,7 +175,14 @@ export const OTLP_FIELDS = [
   'temporalityPreference',
   'defaultHistogramAggregation',
 ] as const;
-export const PROMETHEUS_FIELDS = ['host', 'port', 'metricsPath', 'scrapeTimeoutMillis', 'withUnitSuffixes'] as const;
+export const PROMETHEUS_FIELDS = [
+  'host',
+  'port',
+  'metricsPath',
+  'scrapeTimeoutMillis',
+  'withUnitSuffixes',
+  'onCollectionError',
+] as const;
 export const RUNTIME_VIEWS_FIELDS = [
   'gcDurationBucketsSeconds',
   'eventLoopDelayBucketsSeconds',

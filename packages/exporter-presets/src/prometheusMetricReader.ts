@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { envInteger, readEnv } from './internal/environment.js';
-import { checkOptionsObject, describeValue, isHostName, optionalBoolean, optionalInteger, optionalString } from './internal/validate.js';
-import { DEFAULT_OPTIONS, MAX_MILLIS, PROMETHEUS_FIELDS, type PrometheusMetricReaderOptions } from './options.js';
+import { checkOptionsObject, describeValue, isHostName, optionalBoolean, optionalChoice, optionalInteger, optionalString } from './internal/validate.js';
+import { COLLECTION_ERROR_HANDLINGS, DEFAULT_OPTIONS, MAX_MILLIS, PROMETHEUS_FIELDS, type PrometheusMetricReaderOptions } from './options.js';
 import { PrometheusReader, type PrometheusReaderSettings } from './PrometheusReader.js';
 
 /**
@@ -34,6 +34,7 @@ export function checkPrometheusOptions(options: Record<string, unknown>): Partia
     metricsPath,
     scrapeTimeoutMillis: optionalInteger('scrapeTimeoutMillis', options.scrapeTimeoutMillis, 1, MAX_MILLIS),
     withUnitSuffixes: optionalBoolean('withUnitSuffixes', options.withUnitSuffixes),
+    onCollectionError: optionalChoice('onCollectionError', options.onCollectionError, COLLECTION_ERROR_HANDLINGS),
   };
 }
 
@@ -51,6 +52,7 @@ export function resolvePrometheusSettings(options: Record<string, unknown>): Pro
     metricsPath: checked.metricsPath ?? DEFAULT_OPTIONS.metricsPath,
     scrapeTimeoutMillis: checked.scrapeTimeoutMillis ?? DEFAULT_OPTIONS.scrapeTimeoutMillis,
     withUnitSuffixes: checked.withUnitSuffixes ?? DEFAULT_OPTIONS.withUnitSuffixes,
+    onCollectionError: checked.onCollectionError ?? DEFAULT_OPTIONS.onCollectionError,
   });
 }
 

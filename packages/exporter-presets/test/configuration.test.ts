@@ -766,6 +766,7 @@ describe('a wrong option throws at construction, naming the field and the value'
     ['metricsPath', '/metrics?format=text', TypeError, '"/metrics?format=text"'],
     ['scrapeTimeoutMillis', 0, RangeError, '0'],
     ['withUnitSuffixes', 'yes', TypeError, '"yes"'],
+    ['onCollectionError', 'partial', RangeError, '"partial"'],
   ];
 
   it('the table covers every option field of createMetricReaders', () => {

@@ -1,3 +1,5 @@
+import { request, Agent } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { startRuntimeMetrics, METRICS } from '@nodevitals/instrumentation';
 import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { prometheusMetricReader } from '../src/prometheusMetricReader';
@@ -7,6 +9,7 @@ import { DiagCapture } from './helpers/diagCapture';
 import { clearOtelEnvironment, withEnv } from './helpers/env';
 import { FaultWatch } from './helpers/faultWatch';
 import { httpRequest } from './helpers/http';
+import { freePort } from './helpers/ports';
 import { promtoolCheckMetrics } from './helpers/promtool';
 
 clearOtelEnvironment();
@@ -147,20 +150,134 @@ describe('prometheusMetricReader', () => {
     expect(next.body).toMatch(/^maybe_hanging\{.*\} 1$/m);
   });
 
-  it('serves the other metrics when one callback throws, and says so through diag', async () => {
+  function addFailingAndFineGauges(provider: MeterProvider): { fail: (yes: boolean) => void } {
+    let failing = true;
+    const meter = provider.getMeter('test');
+    meter.createObservableGauge('broken.gauge').addCallback((result) => {
+      if (failing) throw new Error('boom');
+      result.observe(7);
+    });
+    meter.createObservableGauge('fine.gauge').addCallback((result) => result.observe(42));
+    return { fail: (yes) => (failing = yes) };
+  }
+
+  it('answers 503 when a metric callback throws (Prometheus records the scrape as failed), by default', async () => {
     const capture = new DiagCapture().install();
     cleanups.push(() => capture.uninstall());
     const { provider, address } = await serve({}, false);
-    const meter = provider.getMeter('test');
-    meter.createObservableGauge('broken.gauge').addCallback(() => {
-      throw new Error('boom');
-    });
-    meter.createObservableGauge('fine.gauge').addCallback((result) => result.observe(42));
-    const response = await httpRequest(address.url);
-    expect(response.status).toBe(200);
-    expect(response.body).toMatch(/^fine_gauge\{.*\} 42$/m);
-    expect(capture.warnings().some((w) => w.includes('callbacks failed'))).toBe(true);
+    const gauges = addFailingAndFineGauges(provider);
+    const responses = [await httpRequest(address.url), await httpRequest(address.url), await httpRequest(address.url)];
+    expect(responses.map((response) => response.status)).toEqual([503, 503, 503]);
+    expect(responses[0].body).toContain('boom');
+    expect(responses[0].body).not.toContain('fine_gauge');
+    // An error that repeats every scrape is one warning, not one per scrape.
+    expect(capture.warnings().filter((w) => w.includes('503'))).toHaveLength(1);
+    gauges.fail(false);
+    const healed = await httpRequest(address.url);
+    expect(healed.status).toBe(200);
+    expect(healed.body).toMatch(/^broken_gauge\{.*\} 7$/m);
+    expect(capture.warnings().filter((w) => w.includes('succeeds again after 3 failed'))).toHaveLength(1);
   });
+
+  it("serves the other metrics when one callback throws with onCollectionError: 'serve-partial', warning once", async () => {
+    const capture = new DiagCapture().install();
+    cleanups.push(() => capture.uninstall());
+    const { provider, address } = await serve({ onCollectionError: 'serve-partial' }, false);
+    addFailingAndFineGauges(provider);
+    const first = await httpRequest(address.url);
+    await httpRequest(address.url);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatch(/^fine_gauge\{.*\} 42$/m);
+    expect(first.body).not.toContain('broken_gauge');
+    expect(capture.warnings().filter((w) => w.includes('serve-partial') && w.includes('boom'))).toHaveLength(1);
+  });
+
+  it('answers 503 when a callback blocks the thread past the timeout (the timer could not fire), not a late 200', async () => {
+    const { provider, address } = await serve({ scrapeTimeoutMillis: 200, onCollectionError: 'serve-partial' }, false);
+    let blocking = true;
+    provider
+      .getMeter('test')
+      .createObservableGauge('blocking.gauge')
+      .addCallback((result) => {
+        const until = Date.now() + 600;
+        while (blocking && Date.now() < until) {
+          // A synchronous callback stuck in a loop: nothing else runs meanwhile.
+        }
+        result.observe(1);
+      });
+    expect((await httpRequest(address.url)).status).toBe(503);
+    blocking = false;
+    expect((await httpRequest(address.url)).status).toBe(200);
+  });
+
+  it('answers 503 at the timeout while an async callback is still running, not when it ends', async () => {
+    const { provider, address } = await serve({ scrapeTimeoutMillis: 300 }, false);
+    let settled = 0;
+    provider
+      .getMeter('test')
+      .createObservableGauge('late.gauge')
+      .addCallback(async (result) => {
+        await new Promise((resolve) => setTimeout(resolve, 3000).unref());
+        settled = Date.now();
+        result.observe(1);
+      });
+    const started = Date.now();
+    const response = await httpRequest(address.url);
+    const answeredAt = Date.now();
+    expect(response.status).toBe(503);
+    // At the timeout (300 ms, with slack for a loaded machine), long before the callback's 3 s.
+    expect(answeredAt - started).toBeLessThan(300 + 1500);
+    expect(settled).toBe(0);
+  });
+
+  it('rejects a wrong onCollectionError, naming the field and the value', () => {
+    expect(() => prometheusMetricReader({ onCollectionError: 'partial' as never })).toThrow(
+      new RangeError('onCollectionError must be one of "fail", "serve-partial", got "partial"'),
+    );
+    expect(() => prometheusMetricReader({ onCollectionError: true as never })).toThrow(TypeError);
+    expect(() => prometheusMetricReader({ onCollectionError: true as never })).toThrow(/onCollectionError.*got true/);
+  });
+
+  it('answers 50 scrapes that arrive together from one collection, even with synchronous callbacks', async () => {
+    const { provider, address } = await serve({}, false);
+    let collections = 0;
+    provider
+      .getMeter('test')
+      .createObservableGauge('sync.gauge')
+      .addCallback((result) => result.observe(++collections));
+    // 50 keep-alive connections, opened and used once, so that the next 50
+    // requests are all written in one turn of this process's event loop.
+    const agent = new Agent({ keepAlive: true, maxSockets: 50 });
+    cleanups.push(() => agent.destroy());
+    await Promise.all(Array.from({ length: 50 }, () => getWith(agent, address.url)));
+    const before = collections;
+    const together = await Promise.all(Array.from({ length: 50 }, () => getWith(agent, address.url)));
+    expect(together.every((response) => response.reusedSocket)).toBe(true);
+    expect(together.map((response) => response.status)).toEqual(Array(50).fill(200));
+    expect(collections - before).toBe(1);
+    expect(new Set(together.map((response) => response.body)).size).toBe(1);
+  });
+
+  it.each(['127.0.0.1', 'localhost'])(
+    'shut down before it listens (host %s): shutdown wins, `ready` rejects and the port stays free',
+    async (host) => {
+      const port = await freePort();
+      const reader = prometheusMetricReader({ host, port });
+      const provider = new MeterProvider({ readers: [reader] });
+      // Synchronously after construction: the bind is still under way.
+      await provider.shutdown();
+      await expect(reader.ready).rejects.toThrow('shut down before its endpoint listened');
+      expect(reader.address).toBeUndefined();
+      // A late bind would show up now: the port must still be free for anyone.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const other = createNetServer();
+      await new Promise<void>((resolve, reject) => {
+        other.once('error', reject);
+        other.listen({ host, port }, resolve);
+      });
+      await new Promise((resolve) => other.close(resolve));
+    },
+  );
 
   it('reports a taken port through diag and `ready`, without crashing', async () => {
     const capture = new DiagCapture().install();
@@ -223,5 +340,19 @@ describe('prometheusMetricReader', () => {
     expect(METRICS.heapLimit.unit).toBe('By');
   });
 });
+
+/** One GET through a keep-alive agent, saying whether it went over a connection used before. */
+function getWith(agent: Agent, url: string): Promise<{ status: number; body: string; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body, reusedSocket: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 export type { PrometheusReader };
