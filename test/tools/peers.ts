@@ -57,10 +57,17 @@ export async function runtimeNodeNames(): Promise<Set<string>> {
   try {
     // The delay gauges report only after a few samples; GC only after a GC; resources need one open.
     const timer = setInterval(() => undefined, 1000);
-    await churn(1500);
-    const { resourceMetrics } = await reader.collect();
+    // A GC entry reaches its observer a moment after the pause, and a loaded
+    // machine may need longer to see one: churn until one was reported (5 s at most).
+    let names = new Set<string>();
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      await churn(500);
+      const { resourceMetrics } = await reader.collect();
+      names = new Set(resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => metric.descriptor.name)));
+      if (names.has('v8js.gc.duration')) break;
+    }
     clearInterval(timer);
-    return new Set(resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => metric.descriptor.name)));
+    return names;
   } finally {
     instrumentation.disable();
     await meterProvider.shutdown();
