@@ -2,22 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '@nodevitals/instrumentation';
 import { FIXTURES, PACKAGE_ROOT, startNode, type ChildResult, type RunningChild } from './helpers/childProcess';
+import { LOADERS, startApp, USER_PROJECT } from './helpers/zeroCodeApp';
 import { GrpcReceiver } from './helpers/grpcReceiver';
 import type { ReceivedExport } from './helpers/otlpData';
 import { freePort } from './helpers/ports';
 import { PrometheusServer } from './helpers/prometheusServer';
-
-/**
- * The zero-code entry as users run it: the built package, resolved by name
- * from a workspace package that depends on it (examples/register), preloaded
- * into an application that has no telemetry code, configured by OTEL_* only.
- */
-const USER_PROJECT = join(PACKAGE_ROOT, '..', '..', 'examples', 'register');
-const LOADERS = [
-  { flag: '--import', app: 'app.mjs', kind: 'ES module' },
-  { flag: '--require', app: 'app.cjs', kind: 'CommonJS' },
-] as const;
-type Loader = (typeof LOADERS)[number];
 
 interface AppInfo {
   pid: number;
@@ -30,17 +19,6 @@ beforeAll(() => {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm --filter @nodevitals/exporter-presets run build\` first`);
   }
 });
-
-function startApp(loader: Loader, env: Record<string, string>): RunningChild {
-  return startNode(
-    [join(FIXTURES, 'register', loader.app)],
-    env,
-    // A heap limit of our own, so the exported value is known to come from this process.
-    ['--max-old-space-size=112', loader.flag, '@nodevitals/exporter-presets/register'],
-    60_000,
-    USER_PROJECT,
-  );
-}
 
 async function appInfo(app: RunningChild): Promise<AppInfo> {
   // A preload that cannot load ends the process at once: say why then, not after the wait.

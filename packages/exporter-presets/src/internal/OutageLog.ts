@@ -26,9 +26,12 @@ const GRPC_CODE_NAMES: Record<number, string> = {
 export function describeExportError(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
-  // grpc-js prefixes "14 UNAVAILABLE: "; the name is printed once, from the code.
-  const firstLine = text.split('\n')[0].replace(/^\d+ [A-Z_]+: /, '').trim();
-  const short = firstLine.length > 100 ? `${firstLine.slice(0, 97)}...` : firstLine;
+  // grpc-js prefixes "14 UNAVAILABLE: " (the name is printed once, from the
+  // code), buries the cause after "Last error:" and appends timing notes.
+  let gist = text.split('\n')[0].replace(/^\d+ [A-Z_]+: /, '');
+  gist = /Last error: (?:Error: )?(.*)$/.exec(gist)?.[1] ?? gist;
+  gist = gist.split(/\. |\.$|,/)[0].trim();
+  const short = gist.length > 100 ? `${gist.slice(0, 97)}...` : gist;
   const name = typeof code === 'number' ? (GRPC_CODE_NAMES[code] ?? `code ${code}`) : typeof code === 'string' ? code : undefined;
   return name && short !== '' ? `${name}: ${short}` : (name ?? (short || 'unknown error'));
 }
