@@ -22,7 +22,7 @@ const GRPC_CODE_NAMES: Record<number, string> = {
   16: 'UNAUTHENTICATED',
 };
 
-/** An export error in a few words on one line: the gRPC status or HTTP code, then the start of the message. */
+/** An export error in a few words on one line: the gRPC status, HTTP status or system error code, then the gist of the message. */
 export function describeExportError(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
@@ -32,7 +32,14 @@ export function describeExportError(error: unknown): string {
   gist = /Last error: (?:Error: )?(.*)$/.exec(gist)?.[1] ?? gist;
   gist = gist.split(/\. |\.$|,/)[0].trim();
   const short = gist.length > 100 ? `${gist.slice(0, 97)}...` : gist;
-  const name = typeof code === 'number' ? (GRPC_CODE_NAMES[code] ?? `code ${code}`) : typeof code === 'string' ? code : undefined;
+  const name =
+    typeof code === 'number'
+      ? code >= 100
+        ? `HTTP ${code}`
+        : (GRPC_CODE_NAMES[code] ?? `gRPC code ${code}`)
+      : typeof code === 'string'
+        ? code
+        : undefined;
   return name && short !== '' ? `${name}: ${short}` : (name ?? (short || 'unknown error'));
 }
 

@@ -25,9 +25,9 @@ export interface FinalExportRequest {
 
 export type FinalExportOutcome = 'sent' | 'failed' | 'timed out' | 'not started';
 
+// States of the shared flag. sendInWorker writes 1 and 2 as literals: it runs from its source text.
 const PENDING = 0;
 const SENT = 1;
-const FAILED = 2;
 
 /**
  * Runs inside the worker, from its source text: it may use nothing but its
@@ -117,8 +117,9 @@ export function sendBeforeExit(request: FinalExportRequest, deadlineMillis: numb
     });
     worker.unref();
     const waited = Atomics.wait(flag, 0, PENDING, deadlineMillis);
-    if (waited === 'timed-out') return 'timed out';
-    return Atomics.load(flag, 0) === SENT ? 'sent' : FAILED === Atomics.load(flag, 0) ? 'failed' : 'timed out';
+    const state = Atomics.load(flag, 0);
+    if (waited === 'timed-out' || state === PENDING) return 'timed out';
+    return state === SENT ? 'sent' : 'failed';
   } catch (error) {
     diag.debug('nodevitals: the final export could not be started', error);
     return 'not started';
