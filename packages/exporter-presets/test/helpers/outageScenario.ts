@@ -63,7 +63,7 @@ export async function linesPrintedAcrossAnOutage(protocol: string, makeCollector
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: collector.endpointFor(protocol),
     OTEL_METRIC_EXPORT_INTERVAL: String(INTERVAL_MILLIS),
-  });
+  }, outageMillis + 60_000);
   // Only what the outage itself makes is counted: a slow first connect at this tight interval may fail and recover before.
   let printedBefore = 0;
   try {

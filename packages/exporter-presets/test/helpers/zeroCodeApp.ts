@@ -13,13 +13,14 @@ export const LOADERS = [
 ] as const;
 export type Loader = (typeof LOADERS)[number];
 
-export function startApp(loader: Loader, env: Record<string, string>): RunningChild {
+/** The app is killed if it is still running after `killAfterMillis`. */
+export function startApp(loader: Loader, env: Record<string, string>, killAfterMillis = 60_000): RunningChild {
   return startNode(
     [join(FIXTURES, 'register', loader.app)],
     env,
     // A heap limit of our own, so the exported value is known to come from this process.
     ['--max-old-space-size=112', loader.flag, '@nodevitals/exporter-presets/register'],
-    60_000,
+    killAfterMillis,
     USER_PROJECT,
   );
 }
