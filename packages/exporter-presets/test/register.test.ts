@@ -2,22 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '@nodevitals/instrumentation';
 import { FIXTURES, PACKAGE_ROOT, startNode, type ChildResult, type RunningChild } from './helpers/childProcess';
+import { LOADERS, startApp, USER_PROJECT } from './helpers/zeroCodeApp';
 import { GrpcReceiver } from './helpers/grpcReceiver';
 import type { ReceivedExport } from './helpers/otlpData';
 import { freePort } from './helpers/ports';
 import { PrometheusServer } from './helpers/prometheusServer';
-
-/**
- * The zero-code entry as users run it: the built package, resolved by name
- * from a workspace package that depends on it (examples/register), preloaded
- * into an application that has no telemetry code, configured by OTEL_* only.
- */
-const USER_PROJECT = join(PACKAGE_ROOT, '..', '..', 'examples', 'register');
-const LOADERS = [
-  { flag: '--import', app: 'app.mjs', kind: 'ES module' },
-  { flag: '--require', app: 'app.cjs', kind: 'CommonJS' },
-] as const;
-type Loader = (typeof LOADERS)[number];
 
 interface AppInfo {
   pid: number;
@@ -30,17 +19,6 @@ beforeAll(() => {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm --filter @nodevitals/exporter-presets run build\` first`);
   }
 });
-
-function startApp(loader: Loader, env: Record<string, string>): RunningChild {
-  return startNode(
-    [join(FIXTURES, 'register', loader.app)],
-    env,
-    // A heap limit of our own, so the exported value is known to come from this process.
-    ['--max-old-space-size=112', loader.flag, '@nodevitals/exporter-presets/register'],
-    60_000,
-    USER_PROJECT,
-  );
-}
 
 async function appInfo(app: RunningChild): Promise<AppInfo> {
   // A preload that cannot load ends the process at once: say why then, not after the wait.
@@ -111,23 +89,37 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     40_000,
   );
 
-  it("flushes on SIGTERM but leaves the exit to the app's own handler", async () => {
-    const app = startApp(loader, env({ APP_MODE: 'handler', APP_DRAIN_MILLIS: '4000' }));
+  it("leaves the exit to the app's own SIGTERM handler, then makes exactly one final export", async () => {
+    const app = startApp(loader, env({ APP_MODE: 'handler', APP_DRAIN_MILLIS: '1000' }));
     const info = await appInfo(app);
-    expect(receiver.calls).toHaveLength(0);
     app.child.kill('SIGTERM');
-    // The flush happens at the signal, while the app is still draining, not only at its exit.
-    await receiver.waitFor(() => receiver.received.length >= 1, 10_000, 'the export made on SIGTERM');
-    expect(app.child.exitCode).toBeNull();
-    expect(app.child.signalCode).toBeNull();
+    await app.waitForOutput('app: own SIGTERM handler ran');
     const result = await app.exited;
     // The app's handler ran and its exit code stands: nobody re-raised the signal under it.
-    expect(result.stdout).toContain('app: own SIGTERM handler ran');
     expect(result.signal).toBeNull();
     expect(result.code).toBe(7);
-    expect(receiver.received.length).toBeGreaterThanOrEqual(1);
+    // One export, made when the app ended, not one at the signal and another at exit.
+    expect(receiver.calls).toHaveLength(1);
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
     expect(result.stderr).toBe('');
+  }, 40_000);
+
+  it.each([
+    { mode: 'handler-exit', how: "the app's SIGTERM handler calling process.exit()", code: 7, signal: true },
+    { mode: 'process-exit', how: 'a plain process.exit()', code: 4, signal: false },
+    { mode: 'throw', how: 'an uncaught exception', code: 1, signal: false },
+    { mode: 'reject', how: 'an unhandled rejection', code: 1, signal: false },
+  ])('delivers exactly one final export on $how', async ({ mode, code, signal }) => {
+    const app = startApp(loader, env({ APP_MODE: mode, APP_RUN_MILLIS: '300' }));
+    const info = await appInfo(app);
+    if (signal) app.child.kill('SIGTERM');
+    const result = await app.exited;
+    expect(result.code).toBe(code);
+    expect(receiver.calls).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
+    expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
+    // Whatever the app itself printed (its crash), nothing of ours.
+    expect(result.stderr).not.toMatch(/nodevitals:|OTLP export|final export/);
   }, 40_000);
 
   it('makes a last export at normal exit, keeping the exit code', async () => {
@@ -200,27 +192,70 @@ describe('register configured by the environment', () => {
     expect(result.stderr).toBe('');
   }, 30_000);
 
-  it('bounds the last export when the Collector never answers, on SIGTERM and at normal exit', async () => {
-    receiver.defaultAnswer = 'black-hole';
+  it("never cuts short the app's own work in beforeExit, and says nothing false", async () => {
+    const app = startApp(LOADERS[0], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: '600000',
+      APP_MODE: 'before-exit-work',
+      APP_RUN_MILLIS: '200',
+      APP_BEFORE_EXIT_MILLIS: '3000',
+    });
+    const result = await app.exited;
+    expect(result.stdout).toMatch(/app: beforeExit work done after \d+ ms/);
+    expect(result.code).toBe(3);
+    expect(receiver.received).toHaveLength(1);
+    expect(result.stderr).toBe('');
+  }, 30_000);
+
+  /** Milliseconds from the moment the app was done (signal sent, or its last work) to the process' exit. */
+  async function exitDelays(endpoint: string): Promise<{ bySignal: number; byExit: number; bySignalResult: ChildResult; byExitResult: ChildResult }> {
     // Budgets far longer than anyone would wait for a process to end.
     const common = {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       OTEL_EXPORTER_OTLP_TIMEOUT: '120000',
       OTEL_METRIC_EXPORT_TIMEOUT: '120000',
       OTEL_METRIC_EXPORT_INTERVAL: '600000',
     };
-    const started = Date.now();
     const signalled = startApp(LOADERS[0], common);
-    const exiting = startApp(LOADERS[1], { ...common, APP_MODE: 'exit', APP_RUN_MILLIS: '200' });
+    const exiting = recordExitTime(startApp(LOADERS[1], { ...common, APP_MODE: 'exit', APP_RUN_MILLIS: '500' }));
     await appInfo(signalled);
+    const killedAt = Date.now();
     signalled.child.kill('SIGTERM');
-    const [bySignal, byExit] = await Promise.all([signalled.exited, exiting.exited]);
-    // Both waited for the export (the receiver saw it) but not for its 120 s budget.
-    expect(receiver.calls.length).toBeGreaterThanOrEqual(2);
-    expect(Date.now() - started).toBeLessThan(40_000);
-    expect(bySignal.signal).toBe('SIGTERM');
-    expect(byExit.code).toBe(3);
-    expect(byExit.stderr).toMatch(/the last export did not finish within \d+ ms; exiting without it/);
+    const bySignalResult = await signalled.exited;
+    const bySignal = Date.now() - killedAt;
+    const byExitResult = await exiting.exited;
+    const doneAt = Number(byExitResult.stdout.match(/app: done at (\d+)/)![1]);
+    return { bySignal, byExit: exitedAt(exiting) - doneAt, bySignalResult, byExitResult };
+  }
+
+  const exitTimes = new WeakMap<RunningChild, number>();
+  function exitedAt(app: RunningChild): number {
+    return exitTimes.get(app)!;
+  }
+  function recordExitTime(app: RunningChild): RunningChild {
+    app.child.on('exit', () => exitTimes.set(app, Date.now()));
+    return app;
+  }
+
+  it.each([
+    ['never answers (accepts calls, no reply)', 'black-hole'],
+    ['is down (closed port)', 'closed'],
+  ] as const)('adds at most the 2 s final-export deadline to the exit when the Collector %s', async (_, fault) => {
+    let endpoint = receiver.endpoint;
+    if (fault === 'black-hole') receiver.defaultAnswer = 'black-hole';
+    else endpoint = `http://127.0.0.1:${await freePort()}`;
+    const { bySignal, byExit, bySignalResult, byExitResult } = await exitDelays(endpoint);
+    // 2 s deadline, plus slack for a loaded 2-core machine starting a worker thread.
+    expect(bySignal).toBeLessThan(2000 + 2500);
+    expect(byExit).toBeLessThan(2000 + 2500);
+    expect(bySignalResult.signal).toBe('SIGTERM');
+    expect(byExitResult.code).toBe(3);
+    if (fault === 'black-hole') expect(receiver.calls.length).toBeGreaterThanOrEqual(2);
+    // One true line each, at most.
+    for (const stderr of [bySignalResult.stderr, byExitResult.stderr]) {
+      expect(stderr.trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
   }, 60_000);
 
   it('serves /metrics with OTEL_METRICS_EXPORTER=prometheus, scraped by a real Prometheus', async () => {

@@ -1,8 +1,7 @@
 /**
  * Which gRPC failures of an OTLP export are worth retrying, and when, following
- * the OTLP specification's list of retryable codes. The upstream gRPC exporter
- * hands back the `@grpc/grpc-js` ServiceError (`code`, `metadata`) untouched,
- * which is all this needs.
+ * the OTLP specification's list of retryable codes. It reads what a
+ * `@grpc/grpc-js` ServiceError carries (`code`, `metadata`).
  */
 
 export const GRPC_STATUS = Object.freeze({
@@ -23,6 +22,35 @@ const ALWAYS_RETRYABLE: ReadonlySet<number> = new Set([
   GRPC_STATUS.UNAVAILABLE,
   GRPC_STATUS.DATA_LOSS,
 ]);
+
+/**
+ * Backoff between the attempts of one export: the values the upstream HTTP
+ * exporters use, so both protocols behave alike. `initialMillis` is also the
+ * floor: no retry comes sooner, whatever the server's RetryInfo says (0, no
+ * delay, garbage), so a misbehaving collector cannot turn us into a storm.
+ */
+export const RETRY_BACKOFF = Object.freeze({
+  initialMillis: 1000,
+  maxMillis: 5000,
+  multiplier: 1.5,
+  /** Each delay is scaled by a random factor in [1 - jitter, 1 + jitter], never below initialMillis. */
+  jitter: 0.2,
+  /** Attempts of one export, the first included: the OTLP exporters' usual bound. */
+  maxAttempts: 5,
+});
+
+/**
+ * How long to wait before retry number `retry` (1 for the first retry):
+ * exponential backoff with jitter, or the server's RetryInfo delay when it
+ * asks for longer; never less than the floor. A RetryInfo of 0 (or one
+ * without a delay) therefore backs off like no RetryInfo at all.
+ */
+export function retryDelayMillis(retry: number, serverDelayMillis: number | undefined, random: () => number): number {
+  const exponential = Math.min(RETRY_BACKOFF.initialMillis * RETRY_BACKOFF.multiplier ** (retry - 1), RETRY_BACKOFF.maxMillis);
+  const jittered = exponential * (1 + RETRY_BACKOFF.jitter * (2 * random() - 1));
+  const server = serverDelayMillis !== undefined && Number.isFinite(serverDelayMillis) ? serverDelayMillis : 0;
+  return Math.max(RETRY_BACKOFF.initialMillis, jittered, server);
+}
 
 export interface RetryDecision {
   readonly retryable: boolean;

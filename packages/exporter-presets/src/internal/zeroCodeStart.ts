@@ -8,13 +8,8 @@ import { runtimeViews } from '../runtimeViews.js';
 import { envChoice, sdkDisabled } from './environment.js';
 import { environmentResource } from './environmentResource.js';
 import { runtimeOptionsFromEnvironment } from './runtimeEnvironment.js';
-
-/**
- * The longest the last export may hold up the end of the process, on a signal
- * or at normal exit, whatever the export timeout says: a Collector that is down
- * or never answers must not keep a finished program (or a pod) waiting.
- */
-export const FINAL_FLUSH_TIMEOUT_MILLIS = 10_000;
+import { FINAL_EXPORT_DEADLINE_MILLIS } from './finalExport.js';
+import { OtlpPeriodicReader } from './OtlpPeriodicReader.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -34,7 +29,7 @@ export interface ZeroCodeHandle {
  * What `--import`/`--require @nodevitals/exporter-presets/register` does:
  * readers from the environment, a resource from `OTEL_SERVICE_NAME` and
  * `OTEL_RESOURCE_ATTRIBUTES`, runtime metrics on a private MeterProvider, and
- * a last export on SIGTERM, SIGINT and normal exit. Never throws: a preload
+ * one final export on every exit the process can see. Never throws: a preload
  * that crashes would take the application down with it.
  */
 export function startFromEnvironment(): ZeroCodeHandle | undefined {
@@ -50,10 +45,14 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     }
     const readers = createMetricReaders();
     if (readers.length === 0) return undefined;
-    const meterProvider = new MeterProvider({ resource: environmentResource(), readers, views: runtimeViews() });
+    const resource = environmentResource();
+    // Settle the detected attributes now, so even an early final export carries them.
+    void resource.waitForAsyncAttributes?.().catch(() => undefined);
+    const meterProvider = new MeterProvider({ resource, readers, views: runtimeViews() });
     const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
-    const handle = createHandle(meterProvider, runtime);
-    installExitHooks(handle);
+    const otlpReaders = readers.filter((reader): reader is OtlpPeriodicReader => reader instanceof OtlpPeriodicReader);
+    const disarmExitHooks = installExitHooks(otlpReaders, runtime);
+    const handle = createHandle(meterProvider, runtime, disarmExitHooks);
     processWide[STARTED] = handle;
     return handle;
   } catch (error) {
@@ -77,51 +76,69 @@ function installDiagLogger(): void {
   if (level !== DiagLogLevel.WARN) diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
 }
 
-function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandle): ZeroCodeHandle {
+function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandle, disarmExitHooks: () => void): ZeroCodeHandle {
   let final: Promise<void> | undefined;
   return {
     meterProvider,
     shutdown() {
+      // Shut down by hand (tests, embedding): that makes the last export, not a second one at exit.
+      disarmExitHooks();
       final ??= meterProvider
         .shutdown()
-        .catch((error: unknown) => diag.warn('runtime metrics: the last export failed', error))
+        .catch((error: unknown) => diag.debug('runtime metrics: the last export failed', error))
         .finally(() => runtime.stop());
       return final;
     },
   };
 }
 
-function installExitHooks(handle: ZeroCodeHandle): void {
-  // The loop is empty: the app is ending normally. The export keeps it alive
-  // just long enough, and the exit code stays the app's. The timer is unref'd:
-  // it only fires if the export is still holding the process at the deadline.
-  let exitDeadline: NodeJS.Timeout | undefined;
-  process.on('beforeExit', () => {
-    void handle.shutdown();
-    exitDeadline ??= setTimeout(() => {
-      diag.warn(`runtime metrics: the last export did not finish within ${FINAL_FLUSH_TIMEOUT_MILLIS} ms; exiting without it`);
-      process.exit();
-    }, FINAL_FLUSH_TIMEOUT_MILLIS).unref();
-  });
+/**
+ * One final export, whichever way the process ends. Every exit Node can see
+ * (process.exit() from anywhere, an app's own signal handler calling it, an
+ * uncaught exception, an unhandled rejection, the loop running dry) emits
+ * 'exit', where only synchronous code runs: the collection is synchronous and
+ * the send happens on a worker thread while this thread waits, at most
+ * FINAL_EXPORT_DEADLINE_MILLIS. Nothing here ends the process or delays an
+ * app's own beforeExit work.
+ */
+function installExitHooks(readers: OtlpPeriodicReader[], runtime: RuntimeMetricsHandle): () => void {
+  let done = false;
+  const finalExport = (): void => {
+    if (done) return;
+    done = true;
+    try {
+      const started = Date.now();
+      for (const reader of readers) {
+        const left = FINAL_EXPORT_DEADLINE_MILLIS - (Date.now() - started);
+        const outcome = reader.exportBeforeExit(Math.max(left, 1));
+        if (outcome === 'sent' || outcome === 'nothing to send') continue;
+        diag.warn(
+          outcome === 'timed out'
+            ? `nodevitals: the final export was not confirmed within ${FINAL_EXPORT_DEADLINE_MILLIS} ms; exiting without waiting longer`
+            : `nodevitals: the final export ${outcome === 'failed' ? 'failed (collector unreachable or refusing)' : 'could not start'}; exiting without it`,
+        );
+      }
+      runtime.stop();
+    } catch (error) {
+      diag.debug('nodevitals: the final export failed', error);
+    }
+  };
+  process.on('exit', finalExport);
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
-      // Another listener means the app owns this signal and decides when to
-      // exit; export what we have now and leave the rest to beforeExit.
-      if (process.listenerCount(signal) > 1) {
-        handle.meterProvider.forceFlush().catch((error: unknown) => diag.debug('runtime metrics: flush failed', error));
-        return;
-      }
-      // Otherwise Node would have ended the process: do the same once the
-      // export is done, by re-raising the signal with our listener gone, so
-      // the exit status still says "killed by SIGTERM".
+      // The app has a handler of its own: it decides when to exit, and that
+      // exit (or the loop running dry) brings 'exit', with the final export.
+      if (process.listenerCount(signal) > 1) return;
+      // Otherwise Node would end the process now: export, then re-raise the
+      // signal with our listener gone, so the exit status still says "killed
+      // by SIGTERM".
       process.removeListener(signal, onSignal);
-      const reraise = (): void => {
-        clearTimeout(timer);
-        process.kill(process.pid, signal);
-      };
-      const timer = setTimeout(reraise, FINAL_FLUSH_TIMEOUT_MILLIS);
-      handle.shutdown().then(reraise, reraise);
+      finalExport();
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }
+  return () => {
+    done = true;
+  };
 }

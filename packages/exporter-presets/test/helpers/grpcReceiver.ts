@@ -9,7 +9,8 @@ export type Answer =
   | 'unavailable'
   | 'invalid-argument'
   | 'black-hole'
-  | { code: grpc.status; retryAfterMillis?: number };
+  /** `retryAfterMillis: 'absent'` sends a RetryInfo that has no delay in it. */
+  | { code: grpc.status; retryAfterMillis?: number | 'absent' };
 
 let serviceDefinition: grpc.ServiceDefinition | undefined;
 

@@ -24,8 +24,8 @@ export function otlpTypes(): { request: protobuf.Type; response: protobuf.Type }
   };
 }
 
-/** google.rpc.Status with one google.rpc.RetryInfo detail, encoded as a server would send it. */
-export function encodeRetryInfoStatus(code: number, delayMillis: number): Buffer {
+/** google.rpc.Status with one google.rpc.RetryInfo detail, encoded as a server would send it; `'absent'`: a RetryInfo with no delay. */
+export function encodeRetryInfoStatus(code: number, delayMillis: number | 'absent'): Buffer {
   const rpc = protobuf.Root.fromJSON({
     nested: {
       Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
@@ -44,9 +44,11 @@ export function encodeRetryInfoStatus(code: number, delayMillis: number): Buffer
   const status = rpc.lookupType('Status');
   const value = retryInfo
     .encode(
-      retryInfo.create({
-        retryDelay: { seconds: Math.floor(delayMillis / 1000), nanos: (delayMillis % 1000) * 1e6 },
-      }),
+      retryInfo.create(
+        delayMillis === 'absent'
+          ? {}
+          : { retryDelay: { seconds: Math.floor(delayMillis / 1000), nanos: (delayMillis % 1000) * 1e6 } },
+      ),
     )
     .finish();
   return Buffer.from(

@@ -1,0 +1,92 @@
+import { GrpcReceiver } from './grpcReceiver';
+import { HttpReceiver } from './httpReceiver';
+import { LOADERS, startApp } from './zeroCodeApp';
+
+/**
+ * A collector outage as an operator lives it: the app runs under the
+ * zero-code entry with a 1 s interval, the collector goes away for a few
+ * seconds, then comes back. What the app prints is what they read.
+ */
+// Also each export's budget: 1 s, so a loaded machine does not turn a slow answer into a failure.
+const INTERVAL_MILLIS = 1000;
+
+interface Collector {
+  endpointFor(protocol: string): string;
+  deliveries(): number;
+  stop(): Promise<void> | void;
+  restart(): Promise<unknown>;
+}
+
+async function grpcCollector(): Promise<Collector> {
+  let receiver = await new GrpcReceiver().start();
+  let before = 0;
+  return {
+    endpointFor: () => receiver.endpoint,
+    deliveries: () => before + receiver.received.length,
+    stop: () => {
+      // Counted once: the next receiver starts from zero.
+      before += receiver.received.splice(0).length;
+      receiver.stop();
+    },
+    restart: async () => (receiver = await new GrpcReceiver().start(receiver.port)),
+  };
+}
+
+async function httpCollector(): Promise<Collector> {
+  const receiver = await new HttpReceiver().start();
+  return {
+    endpointFor: () => `${receiver.endpoint}/v1/metrics`,
+    deliveries: () => receiver.received.length,
+    stop: () => receiver.stop(),
+    restart: () => receiver.start(receiver.port),
+  };
+}
+
+async function until(predicate: () => boolean, timeoutMillis: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const PROTOCOLS = [
+  { protocol: 'grpc', collector: grpcCollector },
+  { protocol: 'http/protobuf', collector: httpCollector },
+  { protocol: 'http/json', collector: httpCollector },
+];
+
+/** The lines the app printed from the moment the collector went away until the app ended. */
+export async function linesPrintedAcrossAnOutage(protocol: string, makeCollector: () => Promise<Collector>, outageMillis: number): Promise<string[]> {
+  const collector = await makeCollector();
+  const app = startApp(LOADERS[0], {
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: collector.endpointFor(protocol),
+    OTEL_METRIC_EXPORT_INTERVAL: String(INTERVAL_MILLIS),
+  }, outageMillis + 60_000);
+  // Only what the outage itself makes is counted: a slow first connect at this tight interval may fail and recover before.
+  let printedBefore = 0;
+  try {
+    await until(() => collector.deliveries() >= 2, 20_000, 'deliveries before the outage');
+    printedBefore = app.output().stderr.length;
+    await collector.stop();
+    const stoppedAt = collector.deliveries();
+    await new Promise((resolve) => setTimeout(resolve, outageMillis));
+    await collector.restart();
+    await until(() => collector.deliveries() > stoppedAt, 20_000, 'a delivery after the collector came back');
+  } finally {
+    app.child.kill('SIGTERM');
+  }
+  const stderr = (await app.exited).stderr.slice(printedBefore);
+  await collector.stop();
+  return stderr.split('\n').filter((line) => line.trim() !== '');
+}
+
+/** The line an outage starts with, the "still failing" ones, the one it ends with. */
+export function outageLines(lines: string[]) {
+  return {
+    started: lines.filter((line) => /OTLP export to .* failed \(/.test(line)),
+    ongoing: lines.filter((line) => /OTLP export to .* still failing after .* \(\d+ exports lost so far; last error/.test(line)),
+    ended: lines.filter((line) => /OTLP export to .* works again after [\w ]+; \d+ exports were lost/.test(line)),
+  };
+}
