@@ -68,12 +68,19 @@ export async function linesPrintedAcrossAnOutage(protocol: string, makeCollector
   let printedBefore = 0;
   try {
     await until(() => collector.deliveries() >= 2, 20_000, 'deliveries before the outage');
+    // A line about an earlier hiccup may still be on its way through the pipe: let it land first.
+    await until(() => {
+      const { started, ended } = outageLines(app.output().stderr.split('\n'));
+      return started.length === ended.length;
+    }, 20_000, 'the app to report any earlier hiccup as over');
     printedBefore = app.output().stderr.length;
     await collector.stop();
     const stoppedAt = collector.deliveries();
     await new Promise((resolve) => setTimeout(resolve, outageMillis));
     await collector.restart();
     await until(() => collector.deliveries() > stoppedAt, 20_000, 'a delivery after the collector came back');
+    // The receiver has the export before the app has its answer: wait for the app to say so.
+    await until(() => outageLines(app.output().stderr.slice(printedBefore).split('\n')).ended.length > 0, 20_000, 'the app to report the outage over');
   } finally {
     app.child.kill('SIGTERM');
   }

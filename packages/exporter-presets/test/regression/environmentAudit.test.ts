@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { OtlpPeriodicReader } from '../../src/internal/OtlpPeriodicReader';
 import { createMetricReaders } from '../../src/createMetricReaders';
 import { sdkDisabled } from '../../src/internal/environment';
 import { environmentResource } from '../../src/internal/environmentResource';
@@ -33,9 +33,9 @@ const both = (suffix: string) => [`OTEL_EXPORTER_OTLP_METRICS_${suffix}`, `OTEL_
 type Row = [string, string, () => unknown, unknown];
 
 const ROWS: Row[] = [
-  ['OTEL_METRICS_EXPORTER', ',', () => readerKinds(), ['PeriodicExportingMetricReader']],
-  ['OTEL_METRICS_EXPORTER', ' , ', () => readerKinds(), ['PeriodicExportingMetricReader']],
-  ['OTEL_METRICS_EXPORTER', 'zipkin', () => readerKinds(), ['PeriodicExportingMetricReader']],
+  ['OTEL_METRICS_EXPORTER', ',', () => readerKinds(), ['OtlpPeriodicReader']],
+  ['OTEL_METRICS_EXPORTER', ' , ', () => readerKinds(), ['OtlpPeriodicReader']],
+  ['OTEL_METRICS_EXPORTER', 'zipkin', () => readerKinds(), ['OtlpPeriodicReader']],
   ['OTEL_METRIC_EXPORT_INTERVAL', 'soon', () => resolvePeriodicSchedule({}).exportIntervalMillis, DEFAULT_OPTIONS.exportIntervalMillis],
   ['OTEL_METRIC_EXPORT_TIMEOUT', '-1', () => resolvePeriodicSchedule({}).exportTimeoutMillis, DEFAULT_OPTIONS.exportTimeoutMillis],
   ...both('PROTOCOL').map((name): Row => [name, 'grpcs', () => otlp().protocol, DEFAULT_OPTIONS.protocol]),
@@ -79,7 +79,7 @@ const ROWS: Row[] = [
 function readerKinds(): string[] {
   const readers = createMetricReaders();
   for (const reader of readers) void reader.shutdown().catch(() => undefined);
-  return readers.map((reader) => (reader instanceof PeriodicExportingMetricReader ? 'PeriodicExportingMetricReader' : reader.constructor.name));
+  return readers.map((reader) => (reader instanceof OtlpPeriodicReader ? 'OtlpPeriodicReader' : reader.constructor.name));
 }
 
 describe('a wrong variable warns once, naming it and what is wrong, and the default is used', () => {
