@@ -43,6 +43,15 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
+/** The names the preset suffixes with `_value` (and the Collector does not), backticked: `a`, `b` and `c`. */
+function withoutValueSuffix(entries: readonly MetricDefinition[]): string {
+  const names = entries
+    .map((metric) => prometheusNameOf(metric))
+    .filter((name) => name.endsWith('_value'))
+    .map((name) => `\`${name.slice(0, -'_value'.length)}\``);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join('');
+}
+
 export function renderMetricsDoc(): string {
   const entries = Object.values(METRICS);
   const lines = [
@@ -54,7 +63,7 @@ export function renderMetricsDoc(): string {
     '**extension** marks our own metrics where no convention exists.',
     'The Prometheus column is the series name `@nodevitals/exporter-presets` serves on `/metrics`: unit suffix and `_total` as in',
     "OpenTelemetry's Prometheus compatibility rules, the same names the Collector's Prometheus exporters write (histograms also have",
-    '`_sum` and `_count`; the Collector writes `process_unix_file_descriptor_count` without the `_value` that keeps it from reading as a histogram count).',
+    `\`_sum\` and \`_count\`; the Collector writes ${withoutValueSuffix(entries)} without the \`_value\` that keeps a name ending in \`_count\` from reading as a histogram count).`,
     '',
     'Metrics whose description ends "Off by default" are opt-in: their option turns them on ([cost-and-cardinality.md](cost-and-cardinality.md) lists what each adds).',
     '',

@@ -54,7 +54,8 @@ function documentedMetrics(): Array<{ otlp: string; prometheus: string }> {
 /** The names docs/metrics.md says the Collector writes without the preset's `_value` suffix. */
 function collectorNamesWithoutValue(): string[] {
   const doc = readFileSync(join(DOCS, 'metrics.md'), 'utf8');
-  return [...doc.matchAll(/the Collector writes `([a-z0-9_]+)` without the `_value`/g)].map((match) => match[1]);
+  const list = /the Collector writes ((?:`[a-z0-9_]+`(?:, | and )?)+) without the `_value`/.exec(doc)?.[1] ?? '';
+  return [...list.matchAll(/`([a-z0-9_]+)`/g)].map((match) => match[1]);
 }
 
 /**
