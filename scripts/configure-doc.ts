@@ -6,6 +6,11 @@
 import { DEFAULT_OPTIONS as RUNTIME, INTEGER_RANGES, SLOTS_PER_WINDOW } from '../packages/instrumentation/src/options';
 import { RUNTIME_VARIABLES } from '../packages/exporter-presets/src/internal/runtimeEnvironment';
 import {
+  FINAL_EXPORT_DEADLINE_MILLIS,
+  FINAL_EXPORT_DEADLINE_RANGE,
+  FINAL_EXPORT_DEADLINE_VARIABLE,
+} from '../packages/exporter-presets/src/internal/finalExport';
+import {
   COLLECTION_ERROR_HANDLINGS,
   COMPRESSIONS,
   DEFAULT_OPTIONS as PRESETS,
@@ -387,6 +392,13 @@ export const OTHER_VARIABLES: readonly VariableDoc[] = [
     valid: '`key=value` pairs separated by commas, values percent-decoded',
     defaultValue: 'none',
     option: '—',
+  },
+  {
+    variable: FINAL_EXPORT_DEADLINE_VARIABLE,
+    readBy: '`register`',
+    valid: `integer, ${FINAL_EXPORT_DEADLINE_RANGE[0]} to ${FINAL_EXPORT_DEADLINE_RANGE[1]} (ms)`,
+    defaultValue: `\`${FINAL_EXPORT_DEADLINE_MILLIS}\``,
+    option: '— (how long the final export at exit may hold the process, at most)',
   },
   {
     variable: 'OTEL_LOG_LEVEL',

@@ -60,6 +60,9 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     // Ten minutes: no periodic export can happen during a test, only the flush.
     OTEL_METRIC_EXPORT_INTERVAL: '600000',
+    // Delivery is what these tests check: a generous bound, so a starved CI machine cannot fail them.
+    // The 2 s default bound has its own test below.
+    NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
     OTEL_SERVICE_NAME: serviceName,
     OTEL_RESOURCE_ATTRIBUTES: 'service.name=overridden,service.version=4.5.6,deployment.environment.name=ci',
     ...extra,
@@ -145,6 +148,7 @@ describe('register configured by the environment', () => {
     const app = startApp(LOADERS[0], {
       OTEL_SDK_DISABLED: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
       APP_MODE: 'exit',
       APP_RUN_MILLIS: '300',
     });
@@ -157,6 +161,7 @@ describe('register configured by the environment', () => {
   it('warns once about a bad variable, naming it, and still delivers with the default', async () => {
     const app = startApp(LOADERS[1], {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
       OTEL_METRIC_EXPORT_INTERVAL: 'soon',
       OTEL_SERVICE_NAME: 'typo',
       OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-7',
@@ -177,6 +182,7 @@ describe('register configured by the environment', () => {
       [join(FIXTURES, 'register', 'app.mjs')],
       {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
         OTEL_METRIC_EXPORT_INTERVAL: '600000',
         APP_MODE: 'exit',
         APP_RUN_MILLIS: '300',
@@ -195,6 +201,7 @@ describe('register configured by the environment', () => {
   it("never cuts short the app's own work in beforeExit, and says nothing false", async () => {
     const app = startApp(LOADERS[0], {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
       OTEL_METRIC_EXPORT_INTERVAL: '600000',
       APP_MODE: 'before-exit-work',
       APP_RUN_MILLIS: '200',

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
+import { envInteger } from './environment.js';
 
 /**
  * The longest the final export may hold up the end of the process. Kubernetes
@@ -7,6 +8,17 @@ import { diag } from '@opentelemetry/api';
  * down or never answers costs at most this.
  */
 export const FINAL_EXPORT_DEADLINE_MILLIS = 2000;
+
+/** The variable that moves that bound, for a pod with a longer grace period or a very slow machine. */
+export const FINAL_EXPORT_DEADLINE_VARIABLE = 'NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS';
+/** Valid range of the variable: long enough to start a worker, short of Kubernetes' 30 s grace period. */
+export const FINAL_EXPORT_DEADLINE_RANGE = Object.freeze([100, 25_000] as const);
+
+/** The bound in force: the variable when it is set and valid (a wrong one warns once), else the default. */
+export function finalExportDeadlineMillis(): number {
+  const [least, most] = FINAL_EXPORT_DEADLINE_RANGE;
+  return envInteger([FINAL_EXPORT_DEADLINE_VARIABLE], least, most, FINAL_EXPORT_DEADLINE_MILLIS)?.value ?? FINAL_EXPORT_DEADLINE_MILLIS;
+}
 
 /** One OTLP request, already serialized, and where to send it. */
 export interface FinalExportRequest {

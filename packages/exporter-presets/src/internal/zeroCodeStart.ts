@@ -8,7 +8,7 @@ import { runtimeViews } from '../runtimeViews.js';
 import { envChoice, sdkDisabled } from './environment.js';
 import { environmentResource } from './environmentResource.js';
 import { runtimeOptionsFromEnvironment } from './runtimeEnvironment.js';
-import { FINAL_EXPORT_DEADLINE_MILLIS } from './finalExport.js';
+import { finalExportDeadlineMillis } from './finalExport.js';
 import { OtlpPeriodicReader } from './OtlpPeriodicReader.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -98,23 +98,24 @@ function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandl
  * uncaught exception, an unhandled rejection, the loop running dry) emits
  * 'exit', where only synchronous code runs: the collection is synchronous and
  * the send happens on a worker thread while this thread waits, at most
- * FINAL_EXPORT_DEADLINE_MILLIS. Nothing here ends the process or delays an
+ * finalExportDeadlineMillis() (2 s unless NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS says). Nothing here ends the process or delays an
  * app's own beforeExit work.
  */
 function installExitHooks(readers: OtlpPeriodicReader[], runtime: RuntimeMetricsHandle): () => void {
   let done = false;
+  const deadlineMillis = finalExportDeadlineMillis();
   const finalExport = (): void => {
     if (done) return;
     done = true;
     try {
       const started = Date.now();
       for (const reader of readers) {
-        const left = FINAL_EXPORT_DEADLINE_MILLIS - (Date.now() - started);
+        const left = deadlineMillis - (Date.now() - started);
         const outcome = reader.exportBeforeExit(Math.max(left, 1));
         if (outcome === 'sent' || outcome === 'nothing to send') continue;
         diag.warn(
           outcome === 'timed out'
-            ? `nodevitals: the final export was not confirmed within ${FINAL_EXPORT_DEADLINE_MILLIS} ms; exiting without waiting longer`
+            ? `nodevitals: the final export was not confirmed within ${deadlineMillis} ms; exiting without waiting longer`
             : `nodevitals: the final export ${outcome === 'failed' ? 'failed (collector unreachable or refusing)' : 'could not start'}; exiting without it`,
         );
       }

@@ -6,6 +6,7 @@ import { sdkDisabled } from '../../src/internal/environment';
 import { environmentResource } from '../../src/internal/environmentResource';
 import { resolveOtlpSettings } from '../../src/internal/otlpSettings';
 import { resolvePeriodicSchedule } from '../../src/internal/periodicSchedule';
+import { FINAL_EXPORT_DEADLINE_MILLIS, finalExportDeadlineMillis } from '../../src/internal/finalExport';
 import { runtimeOptionsFromEnvironment } from '../../src/internal/runtimeEnvironment';
 import { DEFAULT_OPTIONS } from '../../src/options';
 import { resolvePrometheusSettings } from '../../src/prometheusMetricReader';
@@ -74,6 +75,8 @@ const ROWS: Row[] = [
   ['NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS', '0', () => runtimeOptionsFromEnvironment(), {}],
   ['NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS', '2.5', () => runtimeOptionsFromEnvironment(), {}],
   ['NODEVITALS_EVENT_LOOP_WINDOW_MILLIS', '999', () => runtimeOptionsFromEnvironment(), {}],
+  ['NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS', '50', () => finalExportDeadlineMillis(), FINAL_EXPORT_DEADLINE_MILLIS],
+  ['NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS', '2 s', () => finalExportDeadlineMillis(), FINAL_EXPORT_DEADLINE_MILLIS],
 ];
 
 function readerKinds(): string[] {
