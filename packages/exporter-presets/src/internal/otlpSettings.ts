@@ -25,7 +25,6 @@ import {
   type EnvReading,
 } from './environment.js';
 import { checkPeriodicOptions, resolvePeriodicSchedule, type PeriodicSchedule } from './periodicSchedule.js';
-import { redactUrl } from './redact.js';
 import {
   describeEndpoint,
   describeValue,
@@ -63,7 +62,7 @@ const both = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_METRICS_${suffix
  * The text quotes the endpoint redacted: it may carry a password.
  */
 export function endpointProblem(raw: string, protocol: OtlpProtocol): { problem: string; range: boolean } | undefined {
-  const shown = JSON.stringify(redactUrl(raw));
+  const shown = describeEndpoint(raw);
   const withScheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw);
   let authority: string;
   if (withScheme) {
@@ -144,7 +143,7 @@ function resolveEndpoint(option: string | undefined, protocol: OtlpProtocol): st
     (raw) => parseEndpoint(raw, protocol),
     endpointExpectation(protocol),
     defaultEndpoint,
-    (raw) => JSON.stringify(redactUrl(raw)),
+    describeEndpoint,
   );
   if (!reading) return defaultEndpoint;
   return reading.variable === 'OTEL_EXPORTER_OTLP_ENDPOINT' && protocol !== 'grpc'

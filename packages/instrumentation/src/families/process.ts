@@ -90,7 +90,7 @@ export class ProcessFamily implements MetricFamily {
       o.loopEventsWaiting = createObservable(meter, METRICS.loopEventsWaiting);
     }
     if (!runtime.fileDescriptorCounter) logger.debug('process.unix.file_descriptor.* skipped: no /proc/self/fd here');
-    this.fileDescriptorLimit = readOnce(runtime.fileDescriptorLimit);
+    this.fileDescriptorLimit = attempt(runtime.fileDescriptorLimit);
     this.instruments = {
       cpuTime: createObservable(meter, METRICS.cpuTime),
       memory: createObservable(meter, METRICS.memoryUsage),
@@ -196,6 +196,7 @@ export class ProcessFamily implements MetricFamily {
   }
 }
 
+/** A read that may fail (a /proc file gone, an API that throws here) as undefined: it costs only its own values. */
 function attempt<T>(source: (() => T) | undefined): T | undefined {
   try {
     return source?.();
@@ -204,10 +205,3 @@ function attempt<T>(source: (() => T) | undefined): T | undefined {
   }
 }
 
-function readOnce(source: (() => number | undefined) | undefined): number | undefined {
-  try {
-    return source?.();
-  } catch {
-    return undefined;
-  }
-}
