@@ -9,4 +9,6 @@ export type {
   StartRuntimeMetricsOptions,
   NodeRuntimeInstrumentationConfig,
 } from './options.js';
+export { THRESHOLDS, CHECK_NAMES } from './health/thresholds.js';
+export type { Threshold, CheckName, HealthStatus } from './health/thresholds.js';
 export { PACKAGE_VERSION } from './version.js';
