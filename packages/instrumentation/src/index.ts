@@ -11,4 +11,5 @@ export type {
 } from './options.js';
 export { THRESHOLDS, CHECK_NAMES } from './health/thresholds.js';
 export type { Threshold, CheckName, HealthStatus } from './health/thresholds.js';
+export type { HealthTransition, HealthTransitionSource } from './health/HealthTransition.js';
 export { PACKAGE_VERSION } from './version.js';
