@@ -57,14 +57,15 @@ export class RuntimeMetrics {
       return;
     }
     const thread = this.runtime.currentThread;
+    // Inside a worker, every series says which thread it describes.
+    const meter = thread ? threadLabelledMeter(this.meter, thread) : this.meter;
     const context: FamilyContext = {
-      // Inside a worker, every series says which thread it describes.
-      meter: thread ? threadLabelledMeter(this.meter, thread) : this.meter,
+      meter,
       options: this.options,
       runtime: this.runtime,
       logger: this.logger,
       reads: new CollectionReads(this.runtime),
-      batch: new SharedBatch(this.meter),
+      batch: new SharedBatch(meter),
     };
     const families: MetricFamily[] = [];
     for (const name of Object.keys(FAMILIES) as FamilyName[]) {
