@@ -80,9 +80,12 @@ export class WorkerRegistry {
       this.untracked.add(removal);
       return;
     }
+    // The exit listener first: a worker that cannot be followed to its exit is never tracked (it would stay forever).
+    const removal = worker.onExit(() => this.forget(worker.threadId));
     this.noteMissing(worker);
     const thread = Object.freeze({ [ATTRIBUTES.threadId]: worker.threadId, [ATTRIBUTES.threadName]: worker.threadName });
     const labelled = (key: string, value: string): Attributes => Object.freeze({ ...thread, [key]: value });
+    this.removals.set(worker.threadId, removal);
     this.tracked.set(worker.threadId, {
       worker,
       thread,
@@ -92,10 +95,6 @@ export class WorkerRegistry {
       system: labelled(ATTRIBUTES.cpuMode, 'system'),
       eventLoop: { idle: 0, active: 0 },
     });
-    this.removals.set(
-      worker.threadId,
-      worker.onExit(() => this.forget(worker.threadId)),
-    );
   }
 
   /** Stops following every worker: no listener of ours is left on any of them. */

@@ -68,8 +68,14 @@ function asWorkerThread(worker: NewerWorker): WorkerThread {
 /** Calls `onWorker` for every worker this thread creates from now on; returns the unsubscribe. */
 export function observeWorkers(onWorker: (worker: WorkerThread) => void): () => void {
   const listener = (message: unknown): void => {
-    const worker = (message as { worker?: NewerWorker } | null)?.worker;
-    if (worker && typeof worker.threadId === 'number') onWorker(asWorkerThread(worker));
+    // Runs inside the app's `new Worker()`; diagnostics_channel turns a subscriber's exception into an
+    // uncaught exception of the host, so nothing may escape.
+    try {
+      const worker = (message as { worker?: NewerWorker } | null)?.worker;
+      if (worker && typeof worker.threadId === 'number') onWorker(asWorkerThread(worker));
+    } catch {
+      // This worker goes unreported; the app's worker is unaffected.
+    }
   };
   subscribe(WORKER_CHANNEL, listener);
   return () => {

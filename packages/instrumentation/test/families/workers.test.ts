@@ -291,3 +291,42 @@ setTimeout(async () => {
     expect(points.filter((point) => point.thread !== threadId || point.threadName !== 'reporting-worker')).toEqual([]);
   });
 });
+
+describe('the host is never hurt by the worker registry', () => {
+  it("a failure while registering a worker never reaches the app's new Worker() nor becomes an uncaught exception", async () => {
+    const observe = nodeRuntime().observeWorkers!;
+    const runtime = fakeRuntime({
+      observeWorkers: (onWorker) =>
+        observe((worker) =>
+          onWorker({
+            ...worker,
+            onExit: () => {
+              throw new Error('listener refused');
+            },
+          }),
+        ),
+    });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      uncaught.push(error);
+    };
+    const jestHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', onUncaught);
+    const harness = startHarness(workersOnly, runtime);
+    const worker = new Worker('setTimeout(() => {}, 200)', { eval: true });
+    try {
+      await online(worker);
+      await sleep(50);
+      expect(uncaught).toEqual([]);
+      // The registry gave up on that worker: nothing per worker, the family keeps collecting.
+      const metrics = await harness.readers[0].metrics();
+      expect(byThread(metrics, METRICS.workerEventLoopTime.name).size).toBe(0);
+      expect(await exited(worker)).toBe(0);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      for (const handler of jestHandlers) process.on('uncaughtException', handler);
+      await harness.stop();
+    }
+  });
+});
