@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { AggregationTemporality, MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
 import { ATTRIBUTES, METRICS } from '../../src/catalog';
 import { startRuntimeMetrics, type RuntimeMetricsHandle } from '../../src/index';
-import { MAX_TRACKED_WORKERS } from '../../src/internal/WorkerRegistry';
+import { ASYNC_READ_TIMEOUT_MILLIS, MAX_TRACKED_WORKERS } from '../../src/internal/WorkerRegistry';
 import { DiagCapture, sleep, startHarness, TestReader, valueOf } from '../helpers/collect';
 import { fakeRuntime } from '../helpers/fakeRuntime';
 import { nodeRuntime } from '../../src/runtime';
@@ -208,6 +208,51 @@ describe('workers family: every worker thread, from the thread that created it',
       await later.terminate();
     } finally {
       await Promise.all([worker.terminate(), tracked.terminate()]);
+    }
+  });
+});
+
+describe('asynchronous reads never make a collection wait or pile up', () => {
+  it(`a worker that never answers: collections return at once, one read in flight, a new one only after ${ASYNC_READ_TIMEOUT_MILLIS / 1000} s`, async () => {
+    let clock = 0;
+    let heapReads = 0;
+    let cpuReads = 0;
+    const observe = nodeRuntime().observeWorkers!;
+    const runtime = fakeRuntime({
+      now: () => clock,
+      observeWorkers: (onWorker) =>
+        observe((worker) =>
+          onWorker({
+            ...worker,
+            heapStatistics: () => {
+              heapReads++;
+              return new Promise(() => {});
+            },
+            cpuUsage: () => {
+              cpuReads++;
+              return new Promise(() => {});
+            },
+          }),
+        ),
+    });
+    const harness = startHarness(workersOnly, runtime);
+    const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+    try {
+      await online(worker);
+      for (let i = 0; i < 10; i++) {
+        const metrics = await harness.readers[0].metrics();
+        // The loop time is read synchronously and reported even while heap and CPU never answer.
+        expect(byThread(metrics, METRICS.workerEventLoopTime.name).has(worker.threadId)).toBe(true);
+        clock += 100;
+      }
+      expect({ heapReads, cpuReads }).toEqual({ heapReads: 1, cpuReads: 1 });
+      clock += ASYNC_READ_TIMEOUT_MILLIS;
+      await harness.readers[0].metrics();
+      await harness.readers[0].metrics();
+      expect({ heapReads, cpuReads }).toEqual({ heapReads: 2, cpuReads: 2 });
+    } finally {
+      await worker.terminate();
+      await harness.stop();
     }
   });
 });
