@@ -164,7 +164,7 @@ export function renderMetricsDoc(): string {
     '',
     'Inside a worker, `startRuntimeMetrics()` (or `NodeRuntimeInstrumentation`) works as on the main thread and adds the worker\'s',
     '`thread.id` and `thread.name` to every series it reports, so its export never collides with the main thread\'s. The zero-code',
-    "entry (`--import @nodevitals/exporter-presets/register`) still starts only on the main thread: workers inherit the preload, and",
+    "entry (`--import @nodevitals/exporter-presets/register`) still starts only on the main thread: workers started from a file inherit the preload, and",
     'one exporter per worker would open one Prometheus port (or OTLP stream) per thread and repeat the process-wide series (CPU,',
     'memory, descriptors) once per thread. The main thread\'s `workers` family covers what a worker adds: its loop, heap and CPU.',
     '',
