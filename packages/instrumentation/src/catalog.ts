@@ -518,12 +518,12 @@ export const METRICS = define({
     name: 'nodejs.worker.heap.limit',
     instrument: 'updowncounter',
     unit: 'By',
-    description: "The most a worker thread's V8 heap may grow to (its resourceLimits); the worker is stopped past it.",
+    description: "The most a worker thread's V8 heap may grow to; the worker is stopped past it.",
     attributes: [...THREAD],
     family: 'workers',
     convention: 'extension',
     source:
-      'worker.resourceLimits maxOldGenerationSizeMb + maxYoungGenerationSizeMb (equal to the worker heap_size_limit on Node 22, 24 and 26)',
+      "worker.getHeapStatistics() heap_size_limit; where the Worker lacks it, worker.resourceLimits maxOldGenerationSizeMb + maxYoungGenerationSizeMb (which misses a process-wide --max-old-space-size)",
     optIn: 'workers',
   },
   workerCpuTime: {

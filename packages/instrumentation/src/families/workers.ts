@@ -9,8 +9,9 @@ import { createObservable, requireSource, type FamilyContext, type MetricFamily 
  * Every worker thread this thread creates, seen from here: Node publishes
  * each new Worker on the `worker_threads` diagnostics channel, so nothing is
  * wrapped or patched. Per worker: event-loop time (read synchronously),
- * heap limit (its resourceLimits), heap used and CPU time (answered by the
- * worker asynchronously, so reported as of the previous collection). A
+ * heap used and limit and CPU time (answered by the worker asynchronously,
+ * so reported as of the previous collection; the limit from resourceLimits
+ * where the worker cannot answer). A
  * worker that exits is no longer observed. Workers created before the
  * family starts, or by other workers, are not seen here (a worker running
  * the instrumentation itself reports its own nested workers).
@@ -81,7 +82,9 @@ export class WorkersFamily implements MetricFamily {
     };
     observeFinite(result, i.eventLoopTime, entry.eventLoop.active / 1000, entry.active);
     observeFinite(result, i.eventLoopTime, entry.eventLoop.idle / 1000, entry.idle);
-    observeFinite(result, i.heapLimit, worker.heapLimitBytes(), entry.thread);
+    // The worker's own V8 knows its limit; resourceLimits misses a process-wide --max-old-space-size.
+    const limit = worker.heapStatistics ? entry.heapLimitBytes : worker.heapLimitBytes();
+    observeFinite(result, i.heapLimit, limit, entry.thread);
     observeFinite(result, i.heapUsed, entry.heapUsedBytes, entry.thread);
     if (entry.cpu) {
       observeFinite(result, i.cpuTime, entry.cpu.user / 1e6, entry.user);

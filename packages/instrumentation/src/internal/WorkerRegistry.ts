@@ -29,6 +29,7 @@ export interface TrackedWorker {
   eventLoop: { idle: number; active: number };
   /** From the last heap read that answered. */
   heapUsedBytes?: number;
+  heapLimitBytes?: number;
   /** From the last CPU read that answered, microseconds. */
   cpu?: NodeJS.CpuUsage;
   readStartedAt?: number;
@@ -117,6 +118,7 @@ export class WorkerRegistry {
       reads.push(
         attemptAsync(worker.heapStatistics).then((heap) => {
           if (typeof heap?.used_heap_size === 'number') entry.heapUsedBytes = heap.used_heap_size;
+          if (typeof heap?.heap_size_limit === 'number') entry.heapLimitBytes = heap.heap_size_limit;
         }),
       );
     }

@@ -18,7 +18,10 @@ export interface WorkerThread {
   readonly threadName: string;
   /** Cumulative idle and active milliseconds of the worker's event loop. */
   eventLoopUtilization(): { idle: number; active: number };
-  /** The worker's heap limit in bytes from its resourceLimits, undefined once it has exited. */
+  /**
+   * The worker's heap limit in bytes from its resourceLimits, undefined once it has exited. Only a
+   * fallback: a process-wide --max-old-space-size applies to workers too, and resourceLimits does not show it.
+   */
   heapLimitBytes(): number | undefined;
   /** Asks the worker thread for its heap statistics (answered asynchronously); absent on lines without it. */
   heapStatistics?: () => Promise<HeapInfo>;

@@ -5,6 +5,7 @@ import { ATTRIBUTES, METRICS } from '../../src/catalog';
 import { startRuntimeMetrics, type RuntimeMetricsHandle } from '../../src/index';
 import { ASYNC_READ_TIMEOUT_MILLIS, MAX_TRACKED_WORKERS } from '../../src/internal/WorkerRegistry';
 import { DiagCapture, sleep, startHarness, TestReader, valueOf } from '../helpers/collect';
+import { runScenario } from '../helpers/childProcess';
 import { fakeRuntime } from '../helpers/fakeRuntime';
 import { nodeRuntime } from '../../src/runtime';
 
@@ -140,6 +141,17 @@ describe('workers family: every worker thread, from the thread that created it',
       await Promise.all([exited(busy), idle.terminate()]);
       await harness.stop();
     }
+  });
+
+  it("a process-wide --max-old-space-size=300: the worker's limit is what its own V8 says (~300 MB), not its resourceLimits' default", async () => {
+    const result = await runScenario(join(__dirname, '..', 'scenarios', 'workerHeapLimit.ts'), { nodeArgs: ['--max-old-space-size=300'] });
+    expect(result.stderr).toBe('');
+    const { reported, own, fromResourceLimits } = JSON.parse(result.stdout) as Record<string, number>;
+    expect(reported).toBe(own);
+    expect(own).toBeGreaterThanOrEqual(300 * 1024 ** 2);
+    expect(own).toBeLessThan(600 * 1024 ** 2);
+    // What resourceLimits alone would have said: the 4 GiB default.
+    expect(fromResourceLimits).toBeGreaterThan(2 * own);
   });
 
   it('workers started and stopped: their series appear, and a worker that exits is no longer observed', async () => {
@@ -324,6 +336,7 @@ setTimeout(async () => {
       (resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before reporting`)));
       },
     );
     await exited(worker);
@@ -334,7 +347,8 @@ setTimeout(async () => {
       expect(names.has(metric.name)).toBe(true);
     }
     expect(points.filter((point) => point.thread !== threadId || point.threadName !== 'reporting-worker')).toEqual([]);
-  });
+    // A loaded 2-core machine (load average 30+ while other jobs build) can take long to start a worker and load the SDK in it.
+  }, 60_000);
 });
 
 describe('the host is never hurt by the worker registry', () => {
