@@ -43,19 +43,27 @@ export function threadLabelledMeter(meter: Meter, thread: CurrentThread): Meter 
     }
     return labelledCallback;
   };
-  return Object.assign(Object.create(meter) as Meter, {
-    createHistogram(name: string, options?: MetricOptions): Histogram {
-      const histogram = meter.createHistogram(name, options);
-      return {
-        record: (value: number, attributes?: Attributes, context?: Parameters<Histogram['record']>[2]) =>
-          histogram.record(value, label(attributes), context),
-      };
-    },
-    addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
-      meter.addBatchObservableCallback(wrap(callback), observables);
-    },
-    removeBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
-      meter.removeBatchObservableCallback(wrap(callback), observables);
-    },
-  });
+  const record =
+    <T extends { record(value: number, attributes?: Attributes): void }>(instrument: T) =>
+    (value: number, attributes?: Attributes): void =>
+      instrument.record(value, label(attributes));
+  const add =
+    <T extends { add(value: number, attributes?: Attributes): void }>(instrument: T) =>
+    (value: number, attributes?: Attributes): void =>
+      instrument.add(value, label(attributes));
+  // Every method delegates explicitly (no prototype tricks): observable instruments are the meter's own,
+  // since a batch result only accepts those; the families observe through batch callbacks only.
+  return {
+    createHistogram: (name: string, options?: MetricOptions): Histogram => ({ record: record(meter.createHistogram(name, options)) }),
+    createGauge: (name: string, options?: MetricOptions) => ({ record: record(meter.createGauge(name, options)) }),
+    createCounter: (name: string, options?: MetricOptions) => ({ add: add(meter.createCounter(name, options)) }),
+    createUpDownCounter: (name: string, options?: MetricOptions) => ({ add: add(meter.createUpDownCounter(name, options)) }),
+    createObservableGauge: (name: string, options?: MetricOptions) => meter.createObservableGauge(name, options),
+    createObservableCounter: (name: string, options?: MetricOptions) => meter.createObservableCounter(name, options),
+    createObservableUpDownCounter: (name: string, options?: MetricOptions) => meter.createObservableUpDownCounter(name, options),
+    addBatchObservableCallback: (callback: BatchObservableCallback, observables: Observable[]): void =>
+      meter.addBatchObservableCallback(wrap(callback), observables),
+    removeBatchObservableCallback: (callback: BatchObservableCallback, observables: Observable[]): void =>
+      meter.removeBatchObservableCallback(wrap(callback), observables),
+  };
 }
