@@ -42,11 +42,6 @@ export class WorkersFamily implements MetricFamily {
     );
   }
 
-  /** Workers reported one by one right now (bounded by MAX_TRACKED_WORKERS). */
-  get trackedWorkers(): number {
-    return this.registry.trackedCount;
-  }
-
   enable(): void {
     this.unsubscribe ??= this.observeWorkers((worker) => this.registry.add(worker));
     this.registration.register();

@@ -60,10 +60,6 @@ export class WorkerRegistry {
     return this.tracked.size + this.untracked.size;
   }
 
-  get trackedCount(): number {
-    return this.tracked.size;
-  }
-
   workers(): IterableIterator<TrackedWorker> {
     return this.tracked.values();
   }
