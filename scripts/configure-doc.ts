@@ -72,6 +72,7 @@ export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
   family('eventLoop', 'Event-loop family: delay gauges and histogram, utilization, time.'),
   family('resources', 'Active-resources family: `v8js.resource.active` by type.'),
   family('process', 'Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults.'),
+  family('workers', 'Workers family, off by default: every worker thread this thread creates, by `thread.id` and `thread.name` (event-loop time, heap used and limit, CPU time), 6 series per running worker (at most 64 tracked) + 1.'),
   family('diskIo', 'Process family, opt-in: `process.disk.io` by direction (Linux), 2 series.'),
   family('threadCpu', 'Process family, opt-in: `nodejs.thread.cpu.time` of the JavaScript thread by mode, 2 series.'),
   family('loopCounters', "Process family, opt-in: libuv's loop counters (`nodejs.eventloop.iterations`, `.events.processed`, `.events.waiting`), 3 series."),

@@ -203,7 +203,8 @@ describe('against real output', () => {
   const notInADefaultScrape = new Set(
     (Object.values(METRICS) as Array<(typeof METRICS)[MetricId] & { optIn?: string }>)
       .filter((metric) => metric.optIn || conditional.has(metric))
-      .map((metric) => prometheusNameOf(metric)),
+      // The preset's name, and the Collector exporter's (no `_value` after a name ending in `_count`).
+      .flatMap((metric) => [prometheusNameOf(metric), prometheusNameOf(metric).replace(/_value$/, '')]),
   );
 
   test.each(pages.map((page) => [where(page), page]))(

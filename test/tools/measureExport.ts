@@ -8,6 +8,7 @@
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts          # table
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --json   # for scripts
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --opt-in # every opt-in series on too
+ *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --workers=4 # workers family on, 4 idle workers running
  *
  * The process measured is this one: the runtime metrics of a small Node
  * process holding a gRPC server and client, a resource built the way the
@@ -157,8 +158,8 @@ export function allOptIns(): Record<string, boolean> {
   return Object.fromEntries(CATALOG.flatMap((metric) => (metric.optIn ? [[metric.optIn, true]] : [])));
 }
 
-/** One scrape of the Prometheus preset, default naming, in this process. */
-export async function measurePrometheus(options: Record<string, boolean> = {}): Promise<PrometheusMeasurement> {
+/** One scrape of the Prometheus preset, default naming, in this process, with `workers` idle worker threads running. */
+export async function measurePrometheus(options: Record<string, boolean> = {}, workers = 0): Promise<PrometheusMeasurement> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const presets = require(presetsDist) as typeof import('../../packages/exporter-presets/src/index');
   const { startRuntimeMetrics } = require(instrumentationDist) as typeof import('../../packages/instrumentation/src/index');
@@ -168,6 +169,9 @@ export async function measurePrometheus(options: Record<string, boolean> = {}): 
   const meterProvider = new MeterProvider({ readers: [reader], views: presets.runtimeViews() });
   const runtime = startRuntimeMetrics({ meterProvider, ...options });
   const stopBusy = keepBusy();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const threads = Array.from({ length: workers }, () => new Worker('setInterval(() => {}, 1000)', { eval: true }));
   try {
     const { url } = await reader.ready;
     const deadline = Date.now() + 20_000;
@@ -189,6 +193,7 @@ export async function measurePrometheus(options: Record<string, boolean> = {}): 
     }
   } finally {
     stopBusy();
+    await Promise.all(threads.map((thread) => thread.terminate()));
     runtime.stop();
     await meterProvider.shutdown();
   }
@@ -199,8 +204,9 @@ export async function measureAll(): Promise<{ node: string; otlp: OtlpMeasuremen
     await measureOtlp({ label: 'default (explicit buckets)', exponentialHistograms: false }),
     await measureOtlp({ label: 'exponentialHistograms: true', exponentialHistograms: true }),
   ];
-  const options = process.argv.includes('--opt-in') ? allOptIns() : {};
-  return { node: process.version, otlp, prometheus: await measurePrometheus(options) };
+  const workers = Number(process.argv.find((arg) => arg.startsWith('--workers='))?.slice('--workers='.length) ?? 0);
+  const options = process.argv.includes('--opt-in') ? allOptIns() : workers > 0 ? { workers: true } : {};
+  return { node: process.version, otlp, prometheus: await measurePrometheus(options, workers) };
 }
 
 if (require.main === module) {

@@ -60,6 +60,7 @@ const RESOURCES = 'v8js_resource_active';
 const UPTIME = 'process_uptime_seconds';
 const DETACHED = 'v8js_context_detached';
 const RSS = 'process_memory_usage_bytes';
+const HEAP_LIVE = 'v8js_memory_heap_live_bytes';
 const FD_COUNT = 'process_unix_file_descriptor_count_value';
 /** The same gauge as the Collector's Prometheus exporter names it (no `_value`). */
 const FD_COUNT_VIA_COLLECTOR = 'process_unix_file_descriptor_count';
@@ -341,6 +342,45 @@ export const ALERT_CASES: AlertCase[] = [
       sawtooth: 'GC sawtooth with a flat floor',
       restarted: 'climbing back after a restart',
       absent: 'no resident-memory series',
+    },
+  },
+  {
+    alert: 'NodejsLiveHeapGrowing',
+    minutes: 200,
+    series: [
+      // Retains 1 MB more every minute: the floor rises steadily.
+      gauge(HEAP_LIVE, 'leaking', 200, (t) => 100e6 + 1e6 * t),
+      gauge(UPTIME, 'leaking', 200, longRunning),
+      // Steps, for a rendered ratio that does not depend on rule-group order.
+      gauge(HEAP_LIVE, 'doubling', 200, (t) => (t < 100 ? 100e6 : t < 160 ? 250e6 : 600e6)),
+      gauge(UPTIME, 'doubling', 200, longRunning),
+      // Churn without a leak: what survives a major GC varies with the work in flight, the floor does not move.
+      gauge(HEAP_LIVE, 'churning', 200, (t) => 100e6 + (t % 7) * 15e6),
+      gauge(UPTIME, 'churning', 200, longRunning),
+      // A small heap warming its caches: 1.5x, but only 8 MB.
+      gauge(HEAP_LIVE, 'small', 200, (t) => (t < 100 ? 16e6 : 24e6)),
+      gauge(UPTIME, 'small', 200, longRunning),
+      // Leaking until restarted at minute 100; the heap fills back to its normal level.
+      gauge(HEAP_LIVE, 'restarted', 200, (t) => (t < 100 ? 100e6 + 2e6 * t : t < 102 ? null : Math.min(150e6, 30e6 + 5e6 * (t - 102)))),
+      gauge(UPTIME, 'restarted', 200, (t) => (t < 100 ? longRunning(t) : t < 102 ? null : 60 * (t - 102))),
+      // The gc family is off, or no major GC has run yet: only uptime arrives.
+      gauge(UPTIME, 'absent', 200, longRunning),
+    ],
+    evals: [
+      {
+        at: 180,
+        firing: [
+          { instance: 'leaking', severity: 'warning', summary: 'api/leaking: live heap after major GC is 1.32x its floor an hour ago' },
+          { instance: 'doubling', severity: 'warning', summary: 'api/doubling: live heap after major GC is 2.50x its floor an hour ago' },
+          { instance: 'doubling', severity: 'critical', summary: 'api/doubling: live heap after major GC is 2.50x its floor an hour ago' },
+        ],
+      },
+    ],
+    quiet: {
+      churning: 'churn without a leak: a flat floor',
+      small: 'grew by half, but by 8 MB only',
+      restarted: 'filling back up after a restart',
+      absent: 'no live-heap series',
     },
   },
   {

@@ -9,6 +9,8 @@ import { claimMeter, releaseMeter } from './internal/MeterClaims.js';
 import { UnsupportedRuntimeError, type FamilyContext, type MetricFamily } from './families/MetricFamily.js';
 import { ProcessFamily } from './families/process.js';
 import { ResourcesFamily } from './families/resources.js';
+import { WorkersFamily } from './families/workers.js';
+import { threadLabelledMeter } from './internal/ThreadLabelledMeter.js';
 import type { ResolvedOptions } from './options.js';
 import { nodeRuntime, type RuntimeSources } from './runtime.js';
 import { PACKAGE_NAME } from './version.js';
@@ -19,6 +21,7 @@ const FAMILIES: Record<FamilyName, new (context: FamilyContext) => MetricFamily>
   eventLoop: EventLoopFamily,
   resources: ResourcesFamily,
   process: ProcessFamily,
+  workers: WorkersFamily,
 };
 
 /**
@@ -53,13 +56,16 @@ export class RuntimeMetrics {
       this.families = [];
       return;
     }
+    const thread = this.runtime.currentThread;
+    // Inside a worker, every series says which thread it describes.
+    const meter = thread ? threadLabelledMeter(this.meter, thread) : this.meter;
     const context: FamilyContext = {
-      meter: this.meter,
+      meter,
       options: this.options,
       runtime: this.runtime,
       logger: this.logger,
       reads: new CollectionReads(this.runtime),
-      batch: new SharedBatch(this.meter),
+      batch: new SharedBatch(meter),
     };
     const families: MetricFamily[] = [];
     for (const name of Object.keys(FAMILIES) as FamilyName[]) {

@@ -9,7 +9,7 @@
 export type InstrumentKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram';
 
 /** The families that can be switched on and off one by one. */
-export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process';
+export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process' | 'workers';
 
 /**
  * `semconv`: name, instrument and unit follow the OpenTelemetry semantic
@@ -46,6 +46,10 @@ export const ATTRIBUTES = Object.freeze({
   contextSwitchType: 'process.context_switch.type',
   pagingFaultType: 'system.paging.fault.type',
   diskIoDirection: 'disk.io.direction',
+  // The conventions' thread attributes (registry namespace `thread`): Node's
+  // threadId (0 on the main thread) and the worker's `name` option.
+  threadId: 'thread.id',
+  threadName: 'thread.name',
 } as const);
 
 export const GC_TYPES = Object.freeze(['major', 'minor', 'incremental', 'weakcb'] as const);
@@ -60,6 +64,8 @@ const ELU = 'performance.eventLoopUtilization()';
 const RESOURCE_USAGE = 'process.resourceUsage()';
 const PROC_STAT = '/proc/self/stat';
 const UV_METRICS = 'performance.nodeTiming.uvMetricsInfo';
+const THREAD = [ATTRIBUTES.threadId, ATTRIBUTES.threadName] as const;
+const WORKER_SEEN = "diagnostics_channel 'worker_threads' (every Worker created after start)";
 
 function define<T extends Record<string, MetricDefinition>>(entries: T): Readonly<T> {
   for (const entry of Object.values(entries)) Object.freeze(entry);
@@ -471,6 +477,65 @@ export const METRICS = define({
     convention: 'extension',
     source: `${UV_METRICS} eventsWaiting`,
     optIn: 'loopCounters',
+  },
+
+  // workers: every worker thread, read from the thread that created it
+  workerCount: {
+    name: 'nodejs.worker.count',
+    instrument: 'updowncounter',
+    unit: '{thread}',
+    description:
+      'Worker threads running that this thread created, reported one by one or not (past the cap of tracked workers).',
+    attributes: [],
+    family: 'workers',
+    convention: 'extension',
+    source: `${WORKER_SEEN}, until its exit event`,
+    optIn: 'workers',
+  },
+  workerEventLoopTime: {
+    name: 'nodejs.worker.eventloop.time',
+    instrument: 'counter',
+    unit: 's',
+    description: "Cumulative time a worker thread's event loop spent in each state; its active share is the worker's utilization.",
+    attributes: [ATTRIBUTES.eventLoopState, ...THREAD],
+    family: 'workers',
+    convention: 'extension',
+    source: 'worker.performance.eventLoopUtilization()',
+    optIn: 'workers',
+  },
+  workerHeapUsed: {
+    name: 'nodejs.worker.heap.used',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: "Bytes used in a worker thread's V8 heap, as of the previous collection (the read is asynchronous).",
+    attributes: [...THREAD],
+    family: 'workers',
+    convention: 'extension',
+    source: 'worker.getHeapStatistics() used_heap_size, where the Worker has it (22.16+)',
+    optIn: 'workers',
+  },
+  workerHeapLimit: {
+    name: 'nodejs.worker.heap.limit',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: "The most a worker thread's V8 heap may grow to; the worker is stopped past it.",
+    attributes: [...THREAD],
+    family: 'workers',
+    convention: 'extension',
+    source:
+      "worker.getHeapStatistics() heap_size_limit; where the Worker lacks it, worker.resourceLimits maxOldGenerationSizeMb + maxYoungGenerationSizeMb (which misses a process-wide --max-old-space-size)",
+    optIn: 'workers',
+  },
+  workerCpuTime: {
+    name: 'nodejs.worker.cpu.time',
+    instrument: 'counter',
+    unit: 's',
+    description: 'CPU time of a worker thread, by mode, as of the previous collection (the read is asynchronous).',
+    attributes: [ATTRIBUTES.cpuMode, ...THREAD],
+    family: 'workers',
+    convention: 'extension',
+    source: 'worker.cpuUsage(), where the Worker has it (22.19+)',
+    optIn: 'workers',
   },
 });
 

@@ -13,6 +13,12 @@ export interface RuntimeMetricsOptions {
   resources?: boolean;
   /** Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults. Default `true`. */
   process?: boolean;
+  /**
+   * Workers family: every worker thread this thread creates, one by one (`thread.id`, `thread.name`):
+   * event-loop time, heap used and limit, CPU time; 6 series per running worker (at most
+   * 64 workers tracked), 1 more for the count. Default `false` (docs/cost-and-cardinality.md).
+   */
+  workers?: boolean;
   /** `process.disk.io` (read, write; Linux): 2 more series. Default `false`. */
   diskIo?: boolean;
   /** `nodejs.thread.cpu.time` (user, system) of the JavaScript thread: 2 more series. Default `false`. */
@@ -59,6 +65,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   eventLoop: true,
   resources: true,
   process: true,
+  workers: false,
   diskIo: false,
   threadCpu: false,
   loopCounters: false,
@@ -78,7 +85,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   ]),
 });
 
-const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process'] as const;
+const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process', 'workers'] as const;
 /** Series few users need, inside a family: off by default (docs/cost-and-cardinality.md). */
 const OPT_IN_FLAGS = ['diskIo', 'threadCpu', 'loopCounters'] as const;
 /** Valid [min, max] of the integer options; the window must also be at least SLOTS_PER_WINDOW resolutions. */

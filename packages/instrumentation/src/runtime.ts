@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { subscribe as diagnosticsChannelSubscribe } from 'node:diagnostics_channel';
 import * as v8 from 'node:v8';
 import { openFileDescriptorCounter, type FileDescriptorCounter } from './internal/FileDescriptorCounter.js';
+import { currentWorkerThread, observeWorkers, type CurrentThread, type WorkerThread } from './internal/workerThreads.js';
+
+export type { CurrentThread, WorkerThread };
 
 /** One `gc` performance entry, reduced to what the GC family needs. */
 export interface GcEntry {
@@ -89,6 +93,10 @@ export interface RuntimeSources {
   /** CPU time of the current thread, microseconds. */
   threadCpuUsage?: () => NodeJS.CpuUsage;
   loopCounters?: () => LoopCounters;
+  /** Calls back with every worker thread this thread creates from now on; returns the unsubscribe. */
+  observeWorkers?: (onWorker: (worker: WorkerThread) => void) => () => void;
+  /** The thread running this code where it is a worker (its series are labelled with it); undefined on the main thread. */
+  currentThread?: CurrentThread;
 }
 
 type GcPerformanceEntry = PerformanceEntry & { detail?: { kind?: number } | null; kind?: number };
@@ -251,5 +259,7 @@ export function nodeRuntime(): RuntimeSources {
     diskIo: procfs ? readDiskIo : undefined,
     threadCpuUsage: ifFunction(newer.threadCpuUsage) && (() => newer.threadCpuUsage!()),
     loopCounters: loopCounters(),
+    observeWorkers: typeof diagnosticsChannelSubscribe === 'function' ? observeWorkers : undefined,
+    currentThread: currentWorkerThread(),
   };
 }

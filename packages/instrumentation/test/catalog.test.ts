@@ -1,5 +1,6 @@
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { METRICS, type InstrumentKind, type MetricDefinition } from '../src/catalog';
 import { DEFAULT_OPTIONS } from '../src/options';
@@ -53,9 +54,14 @@ describe('contract: what is emitted is exactly the catalog', () => {
     const reader = new TestReader();
     const provider = new MeterProvider({ readers: [reader] });
     const handle = startRuntimeMetrics({ meterProvider: provider, ...ALL_OPT_INS });
+    // A worker for the workers family to report (its heap and CPU answer by the next collection).
+    const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+    await new Promise((resolve) => worker.once('online', resolve));
+    await reader.metrics();
     forceGc();
     await sleep(100);
     emitted = await reader.metrics();
+    await worker.terminate();
     handle.stop();
     await provider.shutdown();
   });

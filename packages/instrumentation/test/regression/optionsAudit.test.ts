@@ -17,6 +17,7 @@ const CASES: Case[] = [
   ['diskIo', 'yes', TypeError, '"yes"', 'both'],
   ['threadCpu', 0, TypeError, '0', 'both'],
   ['loopCounters', 'true', TypeError, '"true"', 'both'],
+  ['workers', 1, TypeError, '1', 'both'],
   ['eventLoopResolutionMillis', 0, RangeError, '0', 'both'],
   ['eventLoopWindowMillis', 3_600_001, RangeError, '3600001', 'both'],
   ['gcDurationBucketsSeconds', [0.1, 0.01], RangeError, '[0.1, 0.01]', 'both'],
