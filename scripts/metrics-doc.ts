@@ -11,6 +11,7 @@ const FAMILY_TITLES: Record<FamilyName, string> = {
   eventLoop: 'Event loop (`eventLoop`)',
   resources: 'Active resources (`resources`)',
   process: 'Process (`process`)',
+  health: 'Health (the state of each check of [health](health.md), while a health monitor runs)',
 };
 
 const DATA_POINT_TYPES: Record<MetricDefinition['instrument'], DataPointType> = {
@@ -58,7 +59,7 @@ export function renderMetricsDoc(): string {
     '<!-- Generated from packages/instrumentation/src/catalog.ts by `node scripts/gen-docs.cjs`. Do not edit. -->',
     '# Metric reference',
     '',
-    `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in five families, each family switched off with its option (\`heap: false\`, …).`,
+    `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in five families, each family switched off with its option (\`heap: false\`, …), and the health monitor's state series.`,
     '**semconv** names, instruments and units follow the OpenTelemetry semantic conventions (v8js, nodejs, process);',
     '**extension** marks our own metrics where no convention exists.',
     'The Prometheus column is the series name `@nodevitals/exporter-presets` serves on `/metrics`: unit suffix and `_total` as in',

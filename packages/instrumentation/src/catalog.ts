@@ -8,8 +8,11 @@
 /** The OpenTelemetry data type a metric is exported as. */
 export type InstrumentKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram';
 
-/** The families that can be switched on and off one by one. */
-export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process';
+/**
+ * The families that can be switched on and off one by one (`health` is the
+ * health monitor's state series, reported while a HealthMonitor runs).
+ */
+export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process' | 'health';
 
 /**
  * `semconv`: name, instrument and unit follow the OpenTelemetry semantic
@@ -46,6 +49,7 @@ export const ATTRIBUTES = Object.freeze({
   contextSwitchType: 'process.context_switch.type',
   pagingFaultType: 'system.paging.fault.type',
   diskIoDirection: 'disk.io.direction',
+  healthCheck: 'nodevitals.health.check',
 } as const);
 
 export const GC_TYPES = Object.freeze(['major', 'minor', 'incremental', 'weakcb'] as const);
@@ -471,6 +475,18 @@ export const METRICS = define({
     convention: 'extension',
     source: `${UV_METRICS} eventsWaiting`,
     optIn: 'loopCounters',
+  },
+  // health: one series per check of the thresholds table (src/health/thresholds.ts)
+  healthStatus: {
+    name: 'nodevitals.health.status',
+    instrument: 'gauge',
+    unit: '{status}',
+    description:
+      'State of a health check at its last evaluation: 0 ok, 1 warning, 2 critical, by the thresholds /health uses. Reported while a HealthMonitor runs (the presets run one unless NODEVITALS_HEALTH=false).',
+    attributes: [ATTRIBUTES.healthCheck],
+    family: 'health',
+    convention: 'extension',
+    source: 'HealthMonitor: event-loop delay and utilization, heap, container memory, GC, descriptors, active resources',
   },
 });
 
