@@ -211,7 +211,7 @@ export class HealthMonitor implements HealthTransitionSource {
       readBuckets(histogram, histogram.count, (micros, times) => delays.recordMany(micros, times));
       histogram.reset();
     }
-    const summary = this.window.summary(at, idle);
+    const summary = this.window.summary(at, idle, this.options.intervalMillis / 2);
     const readings = this.read(summary);
     this.window.advance(at, idle);
     const transitions: HealthTransition[] = [];

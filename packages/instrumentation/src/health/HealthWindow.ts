@@ -99,11 +99,15 @@ export class HealthWindow {
     slot.idleAtStart = idle;
   }
 
-  /** The checks' values from the oldest live slot's start to `at`; undefined when no time has passed. */
-  summary(at: number, idle: number): WindowSummary | undefined {
+  /**
+   * The checks' values from the oldest live slot's start to `at`; undefined
+   * before `minimumMillis` have passed (the evaluation at start, a moment after
+   * the window opened, would read any work of that moment as 100 % busy).
+   */
+  summary(at: number, idle: number, minimumMillis: number): WindowSummary | undefined {
     const oldest = this.slots[(this.current - this.live + 1 + this.slots.length) % this.slots.length];
     const elapsedMillis = at - oldest.startedAt;
-    if (!(elapsedMillis > 0)) return undefined;
+    if (!(elapsedMillis >= minimumMillis && elapsedMillis > 0)) return undefined;
     this.delays.reset();
     this.gcPauses.reset();
     for (let i = 0; i < this.live; i++) {
