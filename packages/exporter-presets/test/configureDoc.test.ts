@@ -53,7 +53,7 @@ function variablesTheCodeReads(): Set<string> {
   const environment = process.env;
   process.env = new Proxy(environment, {
     get(target, key) {
-      if (typeof key === 'string' && key.startsWith('OTEL_')) {
+      if (typeof key === 'string' && (key.startsWith('OTEL_') || key.startsWith('NODEVITALS_'))) {
         const caller = new Error().stack?.split('\n').slice(2).find((line) => !line.includes('configureDoc.test.ts'));
         if (caller && /packages\/(exporter-presets|instrumentation)\/src\//.test(caller)) observed.add(key);
       }

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { METRICS, type InstrumentKind, type MetricDefinition } from '../src/catalog';
 import { DEFAULT_OPTIONS } from '../src/options';
-import { startRuntimeMetrics } from '../src/index';
+import { HealthMonitor, startRuntimeMetrics } from '../src/index';
 import { nodeRuntime } from '../src/runtime';
 import { sleep, TestReader } from './helpers/collect';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -53,10 +53,14 @@ describe('contract: what is emitted is exactly the catalog', () => {
     const reader = new TestReader();
     const provider = new MeterProvider({ readers: [reader] });
     const handle = startRuntimeMetrics({ meterProvider: provider, ...ALL_OPT_INS });
+    // The health family is the health monitor's state series.
+    const health = new HealthMonitor({ meterProvider: provider });
+    health.start();
     forceGc();
     await sleep(100);
     emitted = await reader.metrics();
     handle.stop();
+    health.stop();
     await provider.shutdown();
   });
 
