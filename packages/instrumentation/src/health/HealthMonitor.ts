@@ -212,7 +212,7 @@ export class HealthMonitor implements HealthTransitionSource {
       histogram.reset();
     }
     const summary = this.window.summary(at, idle, this.options.intervalMillis / 2);
-    const readings = this.read(summary);
+    const readings = this.read(summary, at);
     this.window.advance(at, idle);
     const transitions: HealthTransition[] = [];
     for (const check of CHECK_NAMES) {
@@ -236,15 +236,14 @@ export class HealthMonitor implements HealthTransitionSource {
   }
 
   /** Every check's value, each runtime API read once. */
-  private read(summary: WindowSummary | undefined): Record<CheckName, Reading> {
+  private read(summary: WindowSummary | undefined, at: number): Record<CheckName, Reading> {
     const { runtime } = this;
     const noWindow = { value: undefined, note: 'no data yet: the window has just started' };
     const heap = attempt(runtime.heapStatistics);
-    const limit = this.containerLimit();
+    const limit = this.containerLimit(at);
     const available = limit === undefined ? undefined : attempt(runtime.availableMemory);
     const open = attempt(() => this.descriptors?.count());
     const handles = attempt(runtime.activeResources)?.length;
-    const at = runtime.now();
     if (handles !== undefined) this.floors.record(at, handles);
     const floors = this.floors.growth(at);
     const histogramNote = this.histogram ? undefined : 'no event-loop delay histogram on this runtime';
@@ -281,8 +280,7 @@ export class HealthMonitor implements HealthTransitionSource {
     };
   }
 
-  private containerLimit(): number | undefined {
-    const now = this.runtime.now();
+  private containerLimit(now: number): number | undefined {
     if (!this.memoryLimit || now - this.memoryLimit.readAt >= LIMIT_REREAD_MILLIS) {
       const bytes = attempt(this.runtime.constrainedMemory);
       this.memoryLimit = { bytes: bytes !== undefined && bytes > 0 && bytes < NO_LIMIT_FROM ? bytes : undefined, readAt: now };

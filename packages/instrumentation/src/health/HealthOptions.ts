@@ -43,7 +43,7 @@ export function thresholdField(check: CheckName, level: 'warning' | 'critical'):
   return `${check}${level === 'warning' ? 'Warning' : 'Critical'}`;
 }
 
-export const THRESHOLD_FIELDS: readonly ThresholdField[] = Object.freeze(
+const THRESHOLD_FIELDS: readonly ThresholdField[] = Object.freeze(
   CHECK_NAMES.flatMap((check) => [thresholdField(check, 'warning'), thresholdField(check, 'critical')]),
 );
 const KNOWN_FIELDS: readonly string[] = [...Object.keys(HEALTH_INTEGER_RANGES), ...THRESHOLD_FIELDS, 'meterProvider'];
