@@ -154,18 +154,19 @@ export class HealthMonitor implements HealthTransitionSource {
     // A new run judges afresh: its first evaluation announces what it finds.
     for (const check of CHECK_NAMES) this.statuses[check] = 'ok';
     this.histogram ??= runtime.iterationHistogram?.() ?? runtime.timerDelayHistogram?.(FALLBACK_RESOLUTION_MILLIS);
-    if (this.histogram) {
-      const histogram = this.histogram;
-      histogram.reset();
-      histogram.enable();
-      // The first per-iteration sample spans the idle wait since enable() (see IterationDelaySampler).
-      if (runtime.iterationHistogram) {
-        this.cancelFirstReset = runtime.onCheckPhase?.(() => {
-          this.cancelFirstReset = undefined;
-          histogram.reset();
-        });
-      }
-    }
+    const histogram = this.histogram;
+    histogram?.reset();
+    histogram?.enable();
+    // Judged from the first turn of the loop on. Started from a preload, what
+    // runs before it (the application's own module loading) is start-up, not
+    // a loop that stalls or saturates: it would read as a late first timer
+    // sample and a busy window; and a first per-iteration sample spans the
+    // idle wait since enable() (see IterationDelaySampler).
+    this.cancelFirstReset = runtime.onCheckPhase?.(() => {
+      this.cancelFirstReset = undefined;
+      histogram?.reset();
+      this.window.open(runtime.now(), this.idleMillis());
+    });
     this.unobserveGc = runtime.observeGc?.(this.recordGc);
     this.descriptors = attempt(runtime.fileDescriptorCounter);
     const limit = attempt(runtime.fileDescriptorLimit);
