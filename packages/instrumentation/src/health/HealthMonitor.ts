@@ -239,7 +239,7 @@ export class HealthMonitor implements HealthTransitionSource {
   /** Every check's value, each runtime API read once. */
   private read(summary: WindowSummary | undefined, at: number): Record<CheckName, Reading> {
     const { runtime } = this;
-    const noWindow = { value: undefined, note: 'no data yet: the window has just started' };
+    const noWindow: Reading = { value: undefined, note: 'no data yet: the window has just started' };
     const heap = attempt(runtime.heapStatistics);
     const limit = this.containerLimit(at);
     const available = limit === undefined ? undefined : attempt(runtime.availableMemory);
@@ -248,13 +248,14 @@ export class HealthMonitor implements HealthTransitionSource {
     if (handles !== undefined) this.floors.record(at, handles);
     const floors = this.floors.growth(at);
     const histogramNote = this.histogram ? undefined : 'no event-loop delay histogram on this runtime';
+    // A runtime without these reads would otherwise pass for a loop always busy, or a GC that never pauses.
+    const utilizationNote = runtime.eventLoopUtilization ? undefined : 'performance.eventLoopUtilization() is not available';
+    const gcNote = this.unobserveGc ? undefined : "no 'gc' PerformanceObserver on this runtime";
+    const fromWindow = (unavailable: string | undefined, reading: (window: WindowSummary) => Reading): Reading =>
+      unavailable ? { value: undefined, note: unavailable } : summary ? reading(summary) : noWindow;
     return {
-      eventLoopDelay: histogramNote
-        ? { value: undefined, note: histogramNote }
-        : summary
-          ? { value: summary.delaySeconds }
-          : noWindow,
-      eventLoopUtilization: summary ? { value: summary.utilization } : noWindow,
+      eventLoopDelay: fromWindow(histogramNote, (window) => ({ value: window.delaySeconds })),
+      eventLoopUtilization: fromWindow(utilizationNote, (window) => ({ value: window.utilization })),
       heapUsed:
         heap && heap.heap_size_limit > 0
           ? { value: heap.used_heap_size / heap.heap_size_limit }
@@ -265,12 +266,10 @@ export class HealthMonitor implements HealthTransitionSource {
           : available === undefined
             ? { value: undefined, note: 'process.availableMemory() is not available' }
             : { value: Math.min(1, Math.max(0, (limit - available) / limit)) },
-      gcTimeShare: summary ? { value: summary.gcTimeShare } : noWindow,
-      gcPause: summary
-        ? summary.gcPauseSeconds === undefined
-          ? { value: undefined, note: 'no GC pause in the window' }
-          : { value: summary.gcPauseSeconds }
-        : noWindow,
+      gcTimeShare: fromWindow(gcNote, (window) => ({ value: window.gcTimeShare })),
+      gcPause: fromWindow(gcNote, (window) =>
+        window.gcPauseSeconds === undefined ? { value: undefined, note: 'no GC pause in the window' } : { value: window.gcPauseSeconds },
+      ),
       fileDescriptors:
         open !== undefined && this.descriptorLimit !== undefined
           ? { value: open / this.descriptorLimit }

@@ -162,6 +162,24 @@ describe('HealthMonitor', () => {
     monitor.stop();
   });
 
+  it('a runtime without utilization, GC entries or a delay histogram reports those checks as null, never as a busy loop', () => {
+    const control = controlledRuntime();
+    const monitor = new HealthMonitor(
+      {},
+      { ...control.runtime, eventLoopUtilization: undefined, observeGc: undefined, iterationHistogram: undefined, timerDelayHistogram: undefined },
+      new DiagCapture(),
+    );
+    monitor.start();
+    control.tick();
+    control.tick();
+    const { checks, status } = monitor.report();
+    for (const check of ['eventLoopUtilization', 'gcTimeShare', 'gcPause', 'eventLoopDelay'] as const) {
+      expect({ check, status: checks[check].status, value: checks[check].value, note: typeof checks[check].note }).toEqual({ check, status: 'ok', value: null, note: 'string' });
+    }
+    expect(status).toBe('ok');
+    monitor.stop();
+  });
+
   it('every check is reported, with its unit and window', () => {
     const { monitor } = setUp();
     monitor.start();
