@@ -55,7 +55,12 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
     const health = startHealth(meterProvider, readers);
     const otlpReaders = readers.filter((reader): reader is OtlpPeriodicReader => reader instanceof OtlpPeriodicReader);
-    const stopAll = { stop: () => (runtime.stop(), health?.stop()) };
+    const stopAll: RuntimeMetricsHandle = {
+      stop() {
+        runtime.stop();
+        health?.stop();
+      },
+    };
     const disarmExitHooks = installExitHooks(otlpReaders, stopAll);
     const handle = createHandle(meterProvider, stopAll, disarmExitHooks);
     processWide[STARTED] = handle;
