@@ -29,6 +29,12 @@ const FALLBACK_RESOLUTION_MILLIS = 50;
 const NO_LIMIT_FROM = 2 ** 53;
 /** A cgroup file read; the limit changes only when the container is resized in place. */
 const LIMIT_REREAD_MILLIS = 60_000;
+/**
+ * A check leaves a level only once its value is this much below that level's
+ * threshold: a value hovering at a threshold would otherwise log a line and
+ * flip readiness at every evaluation.
+ */
+const HYSTERESIS = 0.05;
 const WINDOW_CHECKS: ReadonlySet<CheckName> = new Set(['eventLoopDelay', 'eventLoopUtilization', 'gcTimeShare', 'gcPause']);
 
 interface Reading {
@@ -218,7 +224,7 @@ export class HealthMonitor implements HealthTransitionSource {
     const transitions: HealthTransition[] = [];
     for (const check of CHECK_NAMES) {
       const reading = readings[check];
-      const status = this.judge(check, reading);
+      const status = this.judge(check, reading, this.statuses[check]);
       this.checks[check] = this.checkReport(check, reading, status);
       const from = this.statuses[check];
       if (status === from) continue;
@@ -288,13 +294,16 @@ export class HealthMonitor implements HealthTransitionSource {
     return this.memoryLimit.bytes;
   }
 
-  private judge(check: CheckName, reading: Reading): HealthStatus {
+  private judge(check: CheckName, reading: Reading, previous: HealthStatus): HealthStatus {
     const { value, increase } = reading;
     if (value === undefined || Number.isNaN(value)) return 'ok';
     const { warning, critical } = this.options.thresholds[check];
     const minimum = THRESHOLDS[check].minimumIncrease;
-    if (value >= critical && (!minimum || (increase ?? 0) > minimum.critical)) return 'critical';
-    if (value >= warning && (!minimum || (increase ?? 0) > minimum.warning)) return 'warning';
+    // The thresholds of the level a check holds, and of those below it, are lowered by the hysteresis.
+    const held = (level: HealthStatus, threshold: number) =>
+      statusNumber(previous) >= statusNumber(level) ? threshold * (1 - HYSTERESIS) : threshold;
+    if (value >= held('critical', critical) && (!minimum || (increase ?? 0) > minimum.critical)) return 'critical';
+    if (value >= held('warning', warning) && (!minimum || (increase ?? 0) > minimum.warning)) return 'warning';
     return 'ok';
   }
 

@@ -90,6 +90,32 @@ describe('HealthMonitor', () => {
     monitor.stop();
   });
 
+  it('a value hovering at a threshold does not flap: a level is left only 5 % below its threshold', () => {
+    const { monitor, state, tick, logger } = setUp();
+    monitor.start();
+    for (const share of [0.91, 0.88, 0.9, 0.86, 0.91, 0.87]) {
+      state.heapShare = share;
+      tick();
+    }
+    // Into critical once: every value after it stays above 0.9 x 0.95 = 0.855.
+    expect(logger.matching(/health: heapUsed/)).toHaveLength(1);
+    state.heapShare = 0.85;
+    tick();
+    expect(monitor.report().checks.heapUsed.status).toBe('warning');
+    state.heapShare = 0.78;
+    tick();
+    expect(monitor.report().checks.heapUsed.status).toBe('warning');
+    state.heapShare = 0.75;
+    tick();
+    expect(monitor.report().checks.heapUsed.status).toBe('ok');
+    expect(logger.matching(/health: heapUsed/)).toEqual([
+      expect.stringMatching(/is critical/),
+      expect.stringMatching(/eased from critical to warning: V8 heap used \/ heap limit 85 %, warning threshold 80 %$/),
+      expect.stringMatching(/recovered from warning: V8 heap used \/ heap limit 75 %/),
+    ]);
+    monitor.stop();
+  });
+
   it('a listener that throws is reported and the next one still runs; an unsubscribed one is not called', () => {
     const { monitor, state, tick, logger } = setUp();
     const calls: string[] = [];
