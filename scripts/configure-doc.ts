@@ -5,6 +5,9 @@
 // not read. Defaults come from the code's DEFAULT_OPTIONS objects.
 import { DEFAULT_OPTIONS as RUNTIME, INTEGER_RANGES, SLOTS_PER_WINDOW } from '../packages/instrumentation/src/options';
 import { RUNTIME_VARIABLES } from '../packages/exporter-presets/src/internal/runtimeEnvironment';
+import { HEALTH_VARIABLES, thresholdVariable } from '../packages/exporter-presets/src/internal/healthEnvironment';
+import { HEALTH_DEFAULTS, HEALTH_INTEGER_RANGES, thresholdField } from '../packages/instrumentation/src/health/HealthOptions';
+import { CHECK_NAMES, THRESHOLDS } from '../packages/instrumentation/src/health/thresholds';
 import {
   FINAL_EXPORT_DEADLINE_MILLIS,
   FINAL_EXPORT_DEADLINE_RANGE,
@@ -329,6 +332,16 @@ export const READER_OPTIONS: ReadonlyArray<OptionDoc & { readers: string }> = [
     valid: choices(COLLECTION_ERROR_HANDLINGS),
     what: 'When a metric callback throws: `fail` answers 503 (the scrape counts as failed, `up == 0`); `serve-partial` serves the other metrics with 200 and warns once.',
   },
+  {
+    field: 'health',
+    readers: 'Prometheus',
+    type: 'boolean \\| HealthMonitor',
+    defaultValue: code(PRESETS.health),
+    valid: '`true`, `false`, a `HealthMonitor`',
+    variableValid: '`true`, `false` (any case)',
+    variables: [HEALTH_VARIABLES.enabled],
+    what: 'What `/health`, `/health/ready` and `/health/live` serve beside the metrics ([health.md](health.md)): `true` a monitor the reader builds from the `NODEVITALS_HEALTH_*` variables below; a `HealthMonitor` of yours (you start it); `false` none (404).',
+  },
 ];
 
 /** `runtimeViews(options)`. */
@@ -369,6 +382,49 @@ export const VIEW_OPTIONS: readonly OptionDoc[] = [
     valid: choices(METRIC_NAMINGS),
     what: "OpenTelemetry names, or prom-client's default metric names where one maps (see the exporter-presets README).",
   },
+];
+
+const unitOf = (check: (typeof CHECK_NAMES)[number]): string => (THRESHOLDS[check].unit === 's' ? 's' : 'share');
+
+/** `new HealthMonitor(options)`; the presets' own monitor reads the same from `NODEVITALS_HEALTH_*`. */
+export const HEALTH_OPTIONS: readonly OptionDoc[] = [
+  {
+    field: 'windowMillis',
+    type: 'number (ms)',
+    defaultValue: code(HEALTH_DEFAULTS.windowMillis),
+    valid: `integer, ${HEALTH_INTEGER_RANGES.windowMillis[0]} to ${HEALTH_INTEGER_RANGES.windowMillis[1]}`,
+    range: HEALTH_INTEGER_RANGES.windowMillis,
+    variables: [HEALTH_VARIABLES.windowMillis],
+    what: 'The window the event-loop and GC checks describe (its own, not the metrics\' 60 s one).',
+  },
+  {
+    field: 'intervalMillis',
+    type: 'number (ms)',
+    defaultValue: code(HEALTH_DEFAULTS.intervalMillis),
+    valid: `integer, ${HEALTH_INTEGER_RANGES.intervalMillis[0]} to ${HEALTH_INTEGER_RANGES.intervalMillis[1]}, at most \`windowMillis\``,
+    range: HEALTH_INTEGER_RANGES.intervalMillis,
+    variables: [HEALTH_VARIABLES.intervalMillis],
+    what: 'How often the checks are evaluated (unref\'d timer); `Retry-After` of a 503.',
+  },
+  {
+    field: 'meterProvider',
+    type: 'MeterProvider',
+    defaultValue: 'the global one, when `start()` runs',
+    valid: 'any `@opentelemetry/api` MeterProvider',
+    what: 'Where `nodevitals.health.status` goes.',
+  },
+  ...CHECK_NAMES.flatMap((check) =>
+    (['warning', 'critical'] as const).map(
+      (level): OptionDoc => ({
+        field: thresholdField(check, level),
+        type: `number (${unitOf(check)})`,
+        defaultValue: code(THRESHOLDS[check][level]),
+        valid: `finite, > 0; warning below critical`,
+        variables: [thresholdVariable(check, level)],
+        what: `${level === 'warning' ? 'Warning' : 'Critical'} level of ${THRESHOLDS[check].measures}.`,
+      }),
+    ),
+  ),
 ];
 
 /** Variables read besides the per-option ones. */
@@ -472,6 +528,17 @@ export function renderConfigureDoc(): string {
     '|---|---|---|---|---|',
     ...VIEW_OPTIONS.map((o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${cell(o.what)} |`),
     '',
+    '## `@nodevitals/instrumentation`: health',
+    '',
+    '`new HealthMonitor(options)` ([health.md](health.md)). In code it reads no variable; the monitor the Prometheus reader',
+    'builds for itself and the zero-code entry\'s read the `NODEVITALS_HEALTH_*` variables, each checked like the `OTEL_*` ones,',
+    'and a warning not below its critical (or an interval above the window) is reported once and both fall back to the defaults.',
+    '`NODEVITALS_HEALTH=false` turns that monitor off.',
+    '',
+    '| Option | Type | Default | Valid | Variable | What |',
+    '|---|---|---|---|---|---|',
+    ...HEALTH_OPTIONS.map((o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${variablesOf(o)} | ${cell(o.what)} |`),
+    '',
     '## Environment variables',
     '',
     'The zero-code entry (`node --import @nodevitals/exporter-presets/register app.js`) is configured by these alone.',
@@ -492,6 +559,11 @@ export function renderConfigureDoc(): string {
           : bare(doc.variableValid ?? doc.valid);
       const defaultValue = doc.field === 'exporters' ? `\`${PRESETS.exporters.join(',')}\`` : bare(doc.defaultValue);
       lines.push(`| \`${variable}\` | ${valid} | ${defaultValue} | \`${doc.field}\` |`);
+    }
+  }
+  for (const doc of HEALTH_OPTIONS) {
+    for (const variable of doc.variables ?? []) {
+      lines.push(`| \`${variable}\` | ${bare(doc.valid)} | ${bare(doc.defaultValue)} | — (health's \`${doc.field}\`) |`);
     }
   }
   for (const doc of OTHER_VARIABLES) {

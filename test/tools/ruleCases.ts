@@ -54,6 +54,8 @@ const DELAY = 'nodejs_eventloop_delay_p99_seconds';
 const ELU = 'nodejs_eventloop_utilization_ratio';
 const HEAP_USED = 'v8js_memory_heap_total_used_bytes';
 const HEAP_LIMIT = 'v8js_memory_heap_total_limit_bytes';
+const MEMORY_LIMIT = 'process_memory_limit_bytes';
+const MEMORY_AVAILABLE = 'process_memory_available_bytes';
 const GC_SUM = 'v8js_gc_duration_seconds_sum';
 const GC_BUCKET = 'v8js_gc_duration_seconds_bucket';
 const RESOURCES = 'v8js_resource_active';
@@ -171,6 +173,38 @@ export const ALERT_CASES: AlertCase[] = [
       fine: 'a third of the limit',
       restarted: 'was near the limit, restarted small: the alert resolves',
       'absent-limit': 'no limit series: nothing to compare with',
+    },
+  },
+  {
+    alert: 'NodejsContainerMemoryNearLimit',
+    minutes: 30,
+    series: [
+      gauge(MEMORY_LIMIT, 'near', 30, () => GIB),
+      gauge(MEMORY_AVAILABLE, 'near', 30, () => 0.15 * GIB),
+      gauge(MEMORY_LIMIT, 'oom', 30, () => GIB),
+      gauge(MEMORY_AVAILABLE, 'oom', 30, () => 0.05 * GIB),
+      gauge(MEMORY_LIMIT, 'fine', 30, () => GIB),
+      gauge(MEMORY_AVAILABLE, 'fine', 30, () => 0.6 * GIB),
+      // Near the limit, OOM-killed at minute 10, back with most of it free.
+      gauge(MEMORY_LIMIT, 'restarted', 30, (t) => (t >= 10 && t < 12 ? null : GIB)),
+      gauge(MEMORY_AVAILABLE, 'restarted', 30, (t) => (t < 10 ? 0.05 * GIB : t < 12 ? null : 0.8 * GIB)),
+      // No container limit: only the free system memory is reported, and no ratio exists.
+      gauge(MEMORY_AVAILABLE, 'absent-limit', 30, () => 0.01 * GIB),
+    ],
+    evals: [
+      {
+        at: 20,
+        firing: [
+          { instance: 'near', severity: 'warning', summary: 'api/near: container memory at 85% of its limit' },
+          { instance: 'oom', severity: 'warning', summary: 'api/oom: container memory at 95% of its limit' },
+          { instance: 'oom', severity: 'critical', summary: 'api/oom: container memory at 95% of its limit' },
+        ],
+      },
+    ],
+    quiet: {
+      fine: 'two fifths of the limit in use',
+      restarted: 'was near the limit, OOM-killed and restarted small: the alert resolves',
+      'absent-limit': 'no container limit: nothing to compare with',
     },
   },
   {

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { diag } from '@opentelemetry/api';
 import { AggregationTemporality, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { HealthMonitor, type HealthFlavour } from '@nodevitals/instrumentation';
+import { healthOptionsFromEnvironment } from './internal/healthEnvironment.js';
+import { healthResponse } from './internal/healthResponse.js';
 import { PrometheusTextSerializer } from './internal/prometheusText.js';
 import type { CollectionErrorHandling } from './options.js';
 
@@ -22,7 +25,21 @@ export interface PrometheusReaderSettings {
   readonly scrapeTimeoutMillis: number;
   readonly withUnitSuffixes: boolean;
   readonly onCollectionError: CollectionErrorHandling;
+  /**
+   * What `/health` serves: a monitor the caller owns (started and stopped by
+   * the caller), `own` for one the reader builds from the `NODEVITALS_HEALTH_*`
+   * variables, starts once listening and stops at shutdown, or `undefined` for
+   * no health endpoints (404).
+   */
+  readonly health: HealthMonitor | 'own' | undefined;
 }
+
+/** The health paths beside the metrics path, and the question each answers. */
+export const HEALTH_PATHS: Readonly<Record<string, HealthFlavour>> = Object.freeze({
+  '/health': 'readiness',
+  '/health/ready': 'readiness',
+  '/health/live': 'liveness',
+});
 
 /**
  * What one client of the endpoint may hold. A scraper sends a request of a
@@ -60,7 +77,9 @@ class CollectionError extends Error {
 
 /**
  * A pull reader serving the Prometheus text format from its own HTTP server.
- * Only GET and HEAD on the metrics path. A collection that runs past
+ * Only GET and HEAD, on the metrics path and, unless health is off, on
+ * `/health`, `/health/ready` (readiness) and `/health/live` (liveness),
+ * answered from the health monitor's last evaluation. A collection that runs past
  * `scrapeTimeoutMillis` answers 503, and so does one where a metric callback
  * failed unless `onCollectionError` is `serve-partial`, so Prometheus records
  * the scrape as failed instead of storing a page with holes. Scrapes that
@@ -84,10 +103,14 @@ export class PrometheusReader extends MetricReader {
   private failedScrapes = 0;
   private readonly queuedResponses = new WeakMap<Socket, number>();
   private readonly droppedExponential = new Set<string>();
+  private health: HealthMonitor | undefined;
+  private ownsHealth: boolean;
 
   constructor(private readonly settings: PrometheusReaderSettings) {
     // Prometheus expects cumulative series; the aggregation stays the default or a view's.
     super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+    this.ownsHealth = settings.health === 'own';
+    this.health = settings.health === 'own' ? new HealthMonitor(healthOptionsFromEnvironment()) : settings.health;
     this.serializer = new PrometheusTextSerializer({
       withUnitSuffixes: settings.withUnitSuffixes,
       onUnsupported: (metric) => this.warnUnsupported(metric),
@@ -133,6 +156,8 @@ export class PrometheusReader extends MetricReader {
         const { address, port } = this.server.address() as AddressInfo;
         const urlHost = address.includes(':') ? `[${address}]` : address;
         this.boundAddress = Object.freeze({ host: address, port, url: `http://${urlHost}:${port}${settings.metricsPath}` });
+        // Started only once there is an endpoint to answer: a reader that never listens costs nothing.
+        if (this.ownsHealth) this.health?.start();
         resolve(this.boundAddress);
       });
     });
@@ -141,6 +166,18 @@ export class PrometheusReader extends MetricReader {
       () => undefined,
       () => undefined,
     );
+  }
+
+  /**
+   * Serves `monitor` on the health paths from now on, instead of what the
+   * settings said (a monitor the reader built is stopped). For the zero-code
+   * entry, whose monitor reports to a MeterProvider built after its readers.
+   * @internal
+   */
+  serveHealth(monitor: HealthMonitor | undefined): void {
+    if (this.ownsHealth) this.health?.stop();
+    this.ownsHealth = false;
+    this.health = monitor;
   }
 
   /** The bound address, `undefined` until the server listens. */
@@ -159,6 +196,7 @@ export class PrometheusReader extends MetricReader {
    */
   protected override async onShutdown(): Promise<void> {
     this.shutdownRequested = true;
+    if (this.ownsHealth) this.health?.stop();
     await this.listenSettled;
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
@@ -173,10 +211,18 @@ export class PrometheusReader extends MetricReader {
     request.socket.setTimeout(0);
     if (!this.admitResponse(request.socket, response)) return;
     const path = (request.url ?? '/').split('?', 1)[0];
-    if (path !== this.settings.metricsPath) return reply(response, 404, 'Not Found\n');
+    const isMetrics = path === this.settings.metricsPath;
+    const flavour = !isMetrics && this.health && Object.hasOwn(HEALTH_PATHS, path) ? HEALTH_PATHS[path] : undefined;
+    if (!isMetrics && !flavour) return reply(response, 404, 'Not Found\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return reply(response, 405, 'Method Not Allowed\n');
+    }
+    if (flavour) {
+      // The monitor's last evaluation: a probe measures nothing and never waits for a collection.
+      const { statusCode, headers, body } = healthResponse(this.health!, flavour);
+      for (const [name, value] of Object.entries(headers)) if (name !== 'Content-Type') response.setHeader(name, value);
+      return reply(response, statusCode, request.method === 'HEAD' ? '' : body, body, headers['Content-Type']);
     }
     this.sharedCollection().then(
       (body) => reply(response, 200, request.method === 'HEAD' ? '' : body, body, CONTENT_TYPE),

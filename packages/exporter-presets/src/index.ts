@@ -3,6 +3,8 @@ export { otlpMetricReader } from './otlpMetricReader.js';
 export { prometheusMetricReader } from './prometheusMetricReader.js';
 export { consoleMetricReader } from './consoleMetricReader.js';
 export { runtimeViews } from './runtimeViews.js';
+export { healthHandler } from './healthHandler.js';
+export type { HealthHandlerOptions } from './healthHandler.js';
 export { DEFAULT_OPTIONS } from './options.js';
 export type {
   CreateMetricReadersOptions,

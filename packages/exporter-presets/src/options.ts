@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS as RUNTIME_DEFAULTS } from '@nodevitals/instrumentation';
+import { DEFAULT_OPTIONS as RUNTIME_DEFAULTS, type HealthMonitor } from '@nodevitals/instrumentation';
 
 /** Wire protocols of the OTLP reader. gRPC is this project's default. */
 export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
@@ -99,6 +99,13 @@ export interface PrometheusMetricReaderOptions {
    * `scrapeTimeoutMillis` answers 503 either way. Default `fail`.
    */
   onCollectionError?: CollectionErrorHandling;
+  /**
+   * What `/health`, `/health/ready` and `/health/live` serve beside the metrics (docs/health.md): `true` for a
+   * HealthMonitor the reader builds from the `NODEVITALS_HEALTH_*` variables, starts once listening and stops at
+   * shutdown; a `HealthMonitor` you own (and start) to serve it; `false` for no health endpoints.
+   * Env `NODEVITALS_HEALTH` (`false` turns it off). Default `true`.
+   */
+  health?: boolean | HealthMonitor;
 }
 
 /** Options of `consoleMetricReader()`. Every field is optional. */
@@ -150,6 +157,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   scrapeTimeoutMillis: 10_000,
   withUnitSuffixes: true,
   onCollectionError: 'fail' as CollectionErrorHandling,
+  health: true,
   gcDurationBucketsSeconds: RUNTIME_DEFAULTS.gcDurationBucketsSeconds,
   eventLoopDelayBucketsSeconds: RUNTIME_DEFAULTS.eventLoopDelayBucketsSeconds,
   exponentialHistograms: false,
@@ -182,6 +190,7 @@ export const PROMETHEUS_FIELDS = [
   'scrapeTimeoutMillis',
   'withUnitSuffixes',
   'onCollectionError',
+  'health',
 ] as const;
 export const RUNTIME_VIEWS_FIELDS = [
   'gcDurationBucketsSeconds',

@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
+import type { HealthMonitor } from '@nodevitals/instrumentation';
 import { envInteger, readEnv } from './internal/environment.js';
+import { healthEnabledByEnvironment } from './internal/healthEnvironment.js';
 import { checkOptionsObject, describeValue, isHostName, optionalBoolean, optionalChoice, optionalInteger, optionalString } from './internal/validate.js';
 import { COLLECTION_ERROR_HANDLINGS, DEFAULT_OPTIONS, MAX_MILLIS, PROMETHEUS_FIELDS, type PrometheusMetricReaderOptions } from './options.js';
 import { PrometheusReader, type PrometheusReaderSettings } from './PrometheusReader.js';
@@ -35,7 +37,18 @@ export function checkPrometheusOptions(options: Record<string, unknown>): Partia
     scrapeTimeoutMillis: optionalInteger('scrapeTimeoutMillis', options.scrapeTimeoutMillis, 1, MAX_MILLIS),
     withUnitSuffixes: optionalBoolean('withUnitSuffixes', options.withUnitSuffixes),
     onCollectionError: optionalChoice('onCollectionError', options.onCollectionError, COLLECTION_ERROR_HANDLINGS),
+    health: checkHealthOption(options.health),
   };
+}
+
+/** `true`: the reader's own monitor; `false`: none; a HealthMonitor as it is; anything else throws. */
+function checkHealthOption(value: unknown): HealthMonitor | 'own' | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 'own';
+  // By shape, not instanceof: the CommonJS and ES module builds are two classes.
+  const candidate = value as { report?: unknown; start?: unknown } | null;
+  if (typeof candidate?.report === 'function' && typeof candidate.start === 'function') return value as HealthMonitor;
+  throw new TypeError(`health must be a boolean or a HealthMonitor, got ${describeValue(value)}`);
 }
 
 export function resolvePrometheusSettings(options: Record<string, unknown>): PrometheusReaderSettings {
@@ -53,6 +66,8 @@ export function resolvePrometheusSettings(options: Record<string, unknown>): Pro
     scrapeTimeoutMillis: checked.scrapeTimeoutMillis ?? DEFAULT_OPTIONS.scrapeTimeoutMillis,
     withUnitSuffixes: checked.withUnitSuffixes ?? DEFAULT_OPTIONS.withUnitSuffixes,
     onCollectionError: checked.onCollectionError ?? DEFAULT_OPTIONS.onCollectionError,
+    // Explicit option first (false is an explicit off), then NODEVITALS_HEALTH, then on.
+    health: options.health !== undefined ? checked.health : healthEnabledByEnvironment() ? 'own' : undefined,
   });
 }
 

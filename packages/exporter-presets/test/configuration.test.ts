@@ -767,6 +767,7 @@ describe('a wrong option throws at construction, naming the field and the value'
     ['scrapeTimeoutMillis', 0, RangeError, '0'],
     ['withUnitSuffixes', 'yes', TypeError, '"yes"'],
     ['onCollectionError', 'partial', RangeError, '"partial"'],
+    ['health', 'yes', TypeError, '"yes"'],
   ];
 
   it('the table covers every option field of createMetricReaders', () => {

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_OPTIONS as RUNTIME_DEFAULTS, NodeRuntimeInstrumentation, startRuntimeMetrics } from '@nodevitals/instrumentation';
+import { DEFAULT_OPTIONS as RUNTIME_DEFAULTS, HealthMonitor, NodeRuntimeInstrumentation, startRuntimeMetrics } from '@nodevitals/instrumentation';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
+  HEALTH_OPTIONS,
   READER_OPTIONS,
   renderConfigureDoc,
   RUNTIME_OPTIONS,
@@ -53,7 +54,7 @@ function variablesTheCodeReads(): Set<string> {
   const environment = process.env;
   process.env = new Proxy(environment, {
     get(target, key) {
-      if (typeof key === 'string' && key.startsWith('OTEL_')) {
+      if (typeof key === 'string' && (key.startsWith('OTEL_') || key.startsWith('NODEVITALS_'))) {
         const caller = new Error().stack?.split('\n').slice(2).find((line) => !line.includes('configureDoc.test.ts'));
         if (caller && /packages\/(exporter-presets|instrumentation)\/src\//.test(caller)) observed.add(key);
       }
@@ -121,6 +122,8 @@ describe('docs/configure.md', () => {
     ['instrumentation', RUNTIME_OPTIONS, (field, value) => startRuntimeMetrics({ meterProvider: new MeterProvider(), [field]: value }).stop()],
     ['readers', READER_OPTIONS, (field, value) => createMetricReaders({ exporters: [], [field]: value })],
     ['views', VIEW_OPTIONS, (field, value) => runtimeViews({ exponentialHistograms: true, [field]: value })],
+    // The interval may not exceed the window: each is probed with the other at its most permissive.
+    ['health', HEALTH_OPTIONS, (field, value) => new HealthMonitor({ windowMillis: 600_000, intervalMillis: 1_000, [field]: value })],
   ];
   const ranged = build.flatMap(([where, docs, create]) =>
     docs.filter((doc) => doc.range).map((doc) => [where, doc.field, doc.range!, create] as const),
@@ -128,7 +131,7 @@ describe('docs/configure.md', () => {
 
   it('has ranges to check', () => {
     expect(ranged.map(([, field]) => field)).toEqual(
-      expect.arrayContaining(['eventLoopResolutionMillis', 'eventLoopWindowMillis', 'exportIntervalMillis', 'port', 'exponentialMaxBuckets']),
+      expect.arrayContaining(['eventLoopResolutionMillis', 'eventLoopWindowMillis', 'exportIntervalMillis', 'port', 'exponentialMaxBuckets', 'windowMillis', 'intervalMillis']),
     );
   });
 

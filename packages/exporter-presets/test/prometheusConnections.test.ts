@@ -93,7 +93,8 @@ describe('slow or silent clients are dropped within bounds, and the host\'s desc
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     const result = await app?.exited;
-    expect(result?.stderr).toBe('');
+    // Health's transition lines are the health monitor doing its job on a machine these faults load; anything else is not.
+    expect(result?.stderr.split('\n').filter((line) => line !== '' && !/ health: \w+ (is|eased|recovered) /.test(line))).toEqual([]);
   }, 30_000);
 
   // Node checks header and request timeouts every timeoutCheckIntervalMillis; generous slack for a loaded

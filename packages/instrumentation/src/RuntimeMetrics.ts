@@ -15,7 +15,10 @@ import type { ResolvedOptions } from './options.js';
 import { nodeRuntime, type RuntimeSources } from './runtime.js';
 import { PACKAGE_NAME } from './version.js';
 
-const FAMILIES: Record<FamilyName, new (context: FamilyContext) => MetricFamily> = {
+/** Every family but `health`, whose one series the HealthMonitor reports itself. */
+type RuntimeFamilyName = Exclude<FamilyName, 'health'>;
+
+const FAMILIES: Record<RuntimeFamilyName, new (context: FamilyContext) => MetricFamily> = {
   heap: HeapFamily,
   gc: GcFamily,
   eventLoop: EventLoopFamily,
@@ -68,7 +71,7 @@ export class RuntimeMetrics {
       batch: new SharedBatch(meter),
     };
     const families: MetricFamily[] = [];
-    for (const name of Object.keys(FAMILIES) as FamilyName[]) {
+    for (const name of Object.keys(FAMILIES) as RuntimeFamilyName[]) {
       if (!this.options[name]) continue;
       try {
         const family = new FAMILIES[name](context);

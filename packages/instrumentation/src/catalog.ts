@@ -8,8 +8,11 @@
 /** The OpenTelemetry data type a metric is exported as. */
 export type InstrumentKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram';
 
-/** The families that can be switched on and off one by one. */
-export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process' | 'workers';
+/**
+ * The families that can be switched on and off one by one (`health` is the
+ * health monitor's state series, reported while a HealthMonitor runs).
+ */
+export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process' | 'workers' | 'health';
 
 /**
  * `semconv`: name, instrument and unit follow the OpenTelemetry semantic
@@ -50,6 +53,7 @@ export const ATTRIBUTES = Object.freeze({
   // threadId (0 on the main thread) and the worker's `name` option.
   threadId: 'thread.id',
   threadName: 'thread.name',
+  healthCheck: 'nodevitals.health.check',
 } as const);
 
 export const GC_TYPES = Object.freeze(['major', 'minor', 'incremental', 'weakcb'] as const);
@@ -536,6 +540,18 @@ export const METRICS = define({
     convention: 'extension',
     source: 'worker.cpuUsage(), where the Worker has it (22.19+)',
     optIn: 'workers',
+  },
+  // health: one series per check of the thresholds table (src/health/thresholds.ts)
+  healthStatus: {
+    name: 'nodevitals.health.status',
+    instrument: 'gauge',
+    unit: '{status}',
+    description:
+      'State of a health check at its last evaluation: 0 ok, 1 warning, 2 critical, by the thresholds /health uses. Reported while a HealthMonitor runs (the presets run one unless NODEVITALS_HEALTH=false).',
+    attributes: [ATTRIBUTES.healthCheck],
+    family: 'health',
+    convention: 'extension',
+    source: 'HealthMonitor: event-loop delay and utilization, heap, container memory, GC, descriptors, active resources',
   },
 });
 

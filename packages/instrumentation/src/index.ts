@@ -12,4 +12,9 @@ export type {
 export { THRESHOLDS, CHECK_NAMES } from './health/thresholds.js';
 export type { Threshold, CheckName, HealthStatus } from './health/thresholds.js';
 export type { HealthTransition, HealthTransitionSource } from './health/HealthTransition.js';
+export { HealthMonitor } from './health/HealthMonitor.js';
+export { HEALTH_DEFAULTS, HEALTH_INTEGER_RANGES, thresholdField, isThresholdValue } from './health/HealthOptions.js';
+export type { HealthMonitorOptions, ThresholdField } from './health/HealthOptions.js';
+export { HEALTH_FLAVOURS } from './health/HealthReport.js';
+export type { CheckReport, HealthReport, HealthFlavour } from './health/HealthReport.js';
 export { PACKAGE_VERSION } from './version.js';

@@ -67,6 +67,12 @@ export interface RuntimeSources {
    * sample per loop iteration (left out where it would be Node's 10 ms timer).
    */
   iterationHistogram?: () => IterationHistogram;
+  /**
+   * A new native histogram of how late Node's own libuv timer fires every
+   * `resolutionMillis` (`monitorEventLoopDelay`): health's delay source where
+   * there is no per-iteration histogram. Not a JavaScript timer, never holds the process.
+   */
+  timerDelayHistogram?: (resolutionMillis: number) => IterationHistogram;
   /** Runs `callback` once, in the check phase of the current loop iteration; returns its cancel. */
   onCheckPhase?: (callback: () => void) => () => void;
   eventLoopUtilization?: () => { idle: number; active: number };
@@ -240,6 +246,7 @@ export function nodeRuntime(): RuntimeSources {
     setRepeatingTimer: (callback, everyMillis) => setInterval(callback, everyMillis).unref(),
     clearTimer: (handle) => clearInterval(handle as NodeJS.Timeout),
     iterationHistogram: samplesPerIteration() && typeof monitorEventLoopDelay === 'function' ? iterationHistogram : undefined,
+    timerDelayHistogram: typeof monitorEventLoopDelay === 'function' ? (resolution) => monitorEventLoopDelay({ resolution }) : undefined,
     onCheckPhase,
     eventLoopUtilization,
     eventLoopIdleMillis: eventLoopIdleMillis(eventLoopUtilization),

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { METRICS, type InstrumentKind, type MetricDefinition } from '../src/catalog';
 import { DEFAULT_OPTIONS } from '../src/options';
-import { startRuntimeMetrics } from '../src/index';
+import { HealthMonitor, startRuntimeMetrics } from '../src/index';
 import { nodeRuntime } from '../src/runtime';
 import { sleep, TestReader } from './helpers/collect';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -58,11 +58,15 @@ describe('contract: what is emitted is exactly the catalog', () => {
     const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
     await new Promise((resolve) => worker.once('online', resolve));
     await reader.metrics();
+    // The health family is the health monitor's state series.
+    const health = new HealthMonitor({ meterProvider: provider });
+    health.start();
     forceGc();
     await sleep(100);
     emitted = await reader.metrics();
     await worker.terminate();
     handle.stop();
+    health.stop();
     await provider.shutdown();
   });
 

@@ -1,11 +1,13 @@
 import { isMainThread } from 'node:worker_threads';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
-import { startRuntimeMetrics, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
+import { HealthMonitor, startRuntimeMetrics, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createMetricReaders } from '../createMetricReaders.js';
 import { runtimeViews } from '../runtimeViews.js';
 import { envChoice, sdkDisabled } from './environment.js';
+import { healthEnabledByEnvironment, healthOptionsFromEnvironment } from './healthEnvironment.js';
+import { PrometheusReader } from '../PrometheusReader.js';
 import { environmentResource } from './environmentResource.js';
 import { runtimeOptionsFromEnvironment } from './runtimeEnvironment.js';
 import { finalExportDeadlineMillis } from './finalExport.js';
@@ -43,20 +45,47 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
       diag.debug('OTEL_SDK_DISABLED=true: runtime metrics not started');
       return undefined;
     }
-    const readers = createMetricReaders();
+    // Health is started below, on this entry's own MeterProvider, and handed to the Prometheus readers.
+    const readers = createMetricReaders({ health: false });
     if (readers.length === 0) return undefined;
     const resource = environmentResource();
     // Settle the detected attributes now, so even an early final export carries them.
     void resource.waitForAsyncAttributes?.().catch(() => undefined);
     const meterProvider = new MeterProvider({ resource, readers, views: runtimeViews() });
     const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
+    const health = startHealth(meterProvider, readers);
     const otlpReaders = readers.filter((reader): reader is OtlpPeriodicReader => reader instanceof OtlpPeriodicReader);
-    const disarmExitHooks = installExitHooks(otlpReaders, runtime);
-    const handle = createHandle(meterProvider, runtime, disarmExitHooks);
+    const stopAll: RuntimeMetricsHandle = {
+      stop() {
+        runtime.stop();
+        health?.stop();
+      },
+    };
+    const disarmExitHooks = installExitHooks(otlpReaders, stopAll);
+    const handle = createHandle(meterProvider, stopAll, disarmExitHooks);
     processWide[STARTED] = handle;
     return handle;
   } catch (error) {
     diag.error('@nodevitals/exporter-presets/register: runtime metrics not started', error);
+    return undefined;
+  }
+}
+
+/**
+ * The health monitor of the zero-code entry, unless `NODEVITALS_HEALTH=false`:
+ * its state series goes to every reader, and each Prometheus reader serves
+ * it on `/health` beside `/metrics`. A monitor that fails to start must not
+ * take the metrics down with it.
+ */
+function startHealth(meterProvider: MeterProvider, readers: readonly unknown[]): HealthMonitor | undefined {
+  if (!healthEnabledByEnvironment()) return undefined;
+  try {
+    const monitor = new HealthMonitor({ ...healthOptionsFromEnvironment(), meterProvider });
+    monitor.start();
+    for (const reader of readers) if (reader instanceof PrometheusReader) reader.serveHealth(monitor);
+    return monitor;
+  } catch (error) {
+    diag.warn('nodevitals: health monitor not started', error);
     return undefined;
   }
 }

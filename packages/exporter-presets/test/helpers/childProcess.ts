@@ -33,8 +33,12 @@ export function startNode(
   timeoutMillis = 30_000,
   /** Where module names given to --import/--require resolve from. */
   cwd = PACKAGE_ROOT,
+  /** A command that runs node, given as its next arguments: `['sh', '-c', 'ulimit -n 256 && exec "$@"', 'sh']`. */
+  launcher: readonly string[] = [],
 ): RunningChild {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+  const [command, ...launcherArgs] = launcher.length > 0 ? launcher : [process.execPath];
+  const nodeCommand = launcher.length > 0 ? [process.execPath] : [];
+  const child = spawn(command, [...launcherArgs, ...nodeCommand, ...nodeArgs, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import { resolveOtlpSettings } from '../../src/internal/otlpSettings';
 import { resolvePeriodicSchedule } from '../../src/internal/periodicSchedule';
 import { FINAL_EXPORT_DEADLINE_MILLIS, finalExportDeadlineMillis } from '../../src/internal/finalExport';
 import { runtimeOptionsFromEnvironment } from '../../src/internal/runtimeEnvironment';
+import { HEALTH_VARIABLES, healthEnabledByEnvironment, healthOptionsFromEnvironment } from '../../src/internal/healthEnvironment';
 import { DEFAULT_OPTIONS } from '../../src/options';
 import { resolvePrometheusSettings } from '../../src/prometheusMetricReader';
 import { DiagCapture } from '../helpers/diagCapture';
@@ -77,6 +78,16 @@ const ROWS: Row[] = [
   ['NODEVITALS_EVENT_LOOP_WINDOW_MILLIS', '999', () => runtimeOptionsFromEnvironment(), {}],
   ['NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS', '50', () => finalExportDeadlineMillis(), FINAL_EXPORT_DEADLINE_MILLIS],
   ['NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS', '2 s', () => finalExportDeadlineMillis(), FINAL_EXPORT_DEADLINE_MILLIS],
+  ['NODEVITALS_HEALTH', 'off', () => healthEnabledByEnvironment(), true],
+  ['NODEVITALS_HEALTH_WINDOW_MILLIS', '10s', () => healthOptionsFromEnvironment(), {}],
+  ['NODEVITALS_HEALTH_WINDOW_MILLIS', '999', () => healthOptionsFromEnvironment(), {}],
+  ['NODEVITALS_HEALTH_INTERVAL_MILLIS', '0', () => healthOptionsFromEnvironment(), {}],
+  // Valid alone, but above the default 10 s window: both fall back.
+  ['NODEVITALS_HEALTH_INTERVAL_MILLIS', '20000', () => healthOptionsFromEnvironment(), {}],
+  ...HEALTH_VARIABLES.thresholds.map((variable): Row => [variable, 'high', () => healthOptionsFromEnvironment(), {}]),
+  ['NODEVITALS_HEALTH_HEAP_USED_CRITICAL', '-0.9', () => healthOptionsFromEnvironment(), {}],
+  // A number, but not below the default critical (0.5 s): the pair falls back.
+  ['NODEVITALS_HEALTH_EVENT_LOOP_DELAY_WARNING', '0.7', () => healthOptionsFromEnvironment(), {}],
 ];
 
 function readerKinds(): string[] {
@@ -102,6 +113,30 @@ describe('a wrong variable warns once, naming it and what is wrong, and the defa
     // Any string is a valid service name; OTEL_LOG_LEVEL is read by the zero-code entry (its own test, in a real process).
     const exempt = ['OTEL_SERVICE_NAME', 'OTEL_LOG_LEVEL'];
     expect(new Set([...ROWS.map(([variable]) => variable), ...exempt])).toEqual(documented);
+  });
+});
+
+describe('the NODEVITALS_HEALTH_* variables set the options of the presets\' health monitor', () => {
+  it('thresholds, window and interval, each pair checked', () => {
+    const options = withEnv(
+      {
+        NODEVITALS_HEALTH_EVENT_LOOP_DELAY_WARNING: '0.2',
+        NODEVITALS_HEALTH_EVENT_LOOP_DELAY_CRITICAL: '1.5',
+        NODEVITALS_HEALTH_HEAP_USED_CRITICAL: '0.95',
+        NODEVITALS_HEALTH_WINDOW_MILLIS: '15000',
+        NODEVITALS_HEALTH_INTERVAL_MILLIS: '2000',
+      },
+      healthOptionsFromEnvironment,
+    );
+    expect(options).toEqual({
+      eventLoopDelayWarning: 0.2,
+      eventLoopDelayCritical: 1.5,
+      heapUsedCritical: 0.95,
+      windowMillis: 15_000,
+      intervalMillis: 2_000,
+    });
+    expect(withEnv({ NODEVITALS_HEALTH: 'FALSE' }, healthEnabledByEnvironment)).toBe(false);
+    expect(diag.warnings()).toEqual([]);
   });
 });
 

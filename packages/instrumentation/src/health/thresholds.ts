@@ -40,6 +40,11 @@ export interface Threshold {
    * liveness flavour of `/health`; readiness fails on every critical check.
    */
   readonly restartFixes: boolean;
+  /**
+   * Growth checks only: the floor must also have risen by at least this many
+   * (warning, critical), so 10 handles becoming 25 is not a leak alarm.
+   */
+  readonly minimumIncrease?: { readonly warning: number; readonly critical: number };
 }
 
 function define(entries: readonly Threshold[]): Readonly<Record<CheckName, Threshold>> {
@@ -147,5 +152,6 @@ export const THRESHOLDS = define([
       'bursts. 20 % in an hour is a slow leak, doubling a fast one; descriptors or memory run out next.',
     alert: 'NodejsActiveResourcesGrowing',
     restartFixes: true,
+    minimumIncrease: { warning: 100, critical: 1000 },
   },
 ]);

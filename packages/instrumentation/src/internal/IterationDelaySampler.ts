@@ -1,5 +1,5 @@
 import type { IterationHistogram, RuntimeSources, TimerHandle } from '../runtime.js';
-import { bucketOf, upperBoundOf, type DelayHistogram, type DelayStats } from './DelayHistogram.js';
+import { bucketOf, upperBoundOf, type DelayStats } from './DelayHistogram.js';
 import { DelayWindow } from './DelayWindow.js';
 import type { EventLoopSampler, EventLoopSamplerOptions } from './EventLoopSampler.js';
 import { PendingSamples } from './PendingSamples.js';
@@ -120,24 +120,24 @@ export class IterationDelaySampler implements EventLoopSampler {
     const count = histogram.count;
     if (count === 0) return;
     const slot = this.window.slotAt(slotTime, this.runtime.eventLoopIdleMillis());
-    readBuckets(histogram, count, slot, this.pending);
+    readBuckets(histogram, count, (micros, times) => {
+      slot.recordMany(micros, times);
+      this.pending.record(micros, times);
+    });
     histogram.reset();
     this.lastReadAt = Math.max(this.lastReadAt, slotTime);
   }
 }
 
 /**
- * Copies a native histogram (nanoseconds) into `slot` and `pending`
+ * Hands a native histogram's `count` samples (nanoseconds) to `add`
  * (microseconds), one call per occupied bucket of ours: the first and last
- * value of each bucket as they are, the rest at their midpoint.
+ * value of each bucket as they are, the rest at their midpoint. Health reads
+ * its own native histogram through it too.
  */
-function readBuckets(histogram: IterationHistogram, count: number, slot: DelayHistogram, pending: PendingSamples): void {
+export function readBuckets(histogram: IterationHistogram, count: number, add: (micros: number, times: number) => void): void {
   // The value at rank r (1-based) is the percentile 100 r / count.
   const valueAt = (rank: number) => histogram.percentile(Math.min(100, (100 * rank) / count)) / 1000;
-  const add = (micros: number, times: number) => {
-    slot.recordMany(micros, times);
-    pending.record(micros, times);
-  };
   let rank = 1;
   while (rank <= count) {
     const first = valueAt(rank);
