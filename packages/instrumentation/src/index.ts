@@ -12,4 +12,14 @@ export type {
 export { THRESHOLDS, CHECK_NAMES } from './health/thresholds.js';
 export type { Threshold, CheckName, HealthStatus } from './health/thresholds.js';
 export type { HealthTransition, HealthTransitionSource } from './health/HealthTransition.js';
+export { startDiagnostics } from './diagnostics/startDiagnostics.js';
+export type { DiagnosticsHandle } from './diagnostics/startDiagnostics.js';
+export {
+  CAPTURE_KINDS,
+  DEFAULT_DIAGNOSTICS_OPTIONS,
+  DIAGNOSTICS_RANGES,
+  defaultDiagnosticsDirectory,
+} from './diagnostics/DiagnosticsOptions.js';
+export type { CaptureKind, DiagnosticsOptions } from './diagnostics/DiagnosticsOptions.js';
+export type { CaptureCounts, SkipReason } from './diagnostics/CaptureBudget.js';
 export { PACKAGE_VERSION } from './version.js';
