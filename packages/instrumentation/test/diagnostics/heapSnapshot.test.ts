@@ -1,0 +1,116 @@
+import { mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runScenario, type ChildResult } from '../helpers/childProcess';
+
+// Issue 13, item 6: a heap snapshot when the heap nears its limit, written by
+// V8 into the configured directory, under caps on count and bytes and a rate
+// limit that hold across processes (each run here leaks until V8 gives up).
+
+const SCENARIO = join(__dirname, '..', 'scenarios', 'leakToHeapLimit.ts');
+const MiB = 2 ** 20;
+// A 48 MB old space and 1 MB semi-spaces: a heap limit of about 51 MB, so
+// each snapshot is tens of MB and a run takes seconds.
+const HEAP_FLAGS = ['--max-old-space-size=48', '--max-semi-space-size=1'];
+
+const directories: string[] = [];
+afterAll(() => {
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
+
+function freshDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'nodevitals-heap-'));
+  directories.push(directory);
+  return directory;
+}
+
+function leak(directory: string, { maxCaptures, maxBytes, minIntervalSeconds, diagnosticDir = directory }: {
+  maxCaptures: number;
+  maxBytes: number;
+  minIntervalSeconds: number;
+  diagnosticDir?: string;
+}): Promise<ChildResult> {
+  return runScenario(SCENARIO, {
+    nodeArgs: [...HEAP_FLAGS, `--diagnostic-dir=${diagnosticDir}`],
+    args: [directory, String(maxCaptures), String(maxBytes), String(minIntervalSeconds)],
+    timeoutMillis: 90_000,
+  });
+}
+
+const snapshots = (directory: string) => readdirSync(directory).filter((name) => name.endsWith('.heapsnapshot')).sort();
+const totalBytes = (directory: string) => readdirSync(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
+
+function head(file: string, bytes: number): string {
+  const buffer = Buffer.alloc(bytes);
+  const fd = openSync(file, 'r');
+  try {
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The process died of its leak (V8 aborts), rather than finishing or being killed by the timeout. */
+function expectOutOfMemory(result: ChildResult): void {
+  expect(result.stderr).toMatch(/JavaScript heap out of memory/);
+  expect(result.signal === 'SIGABRT' || result.code === 134).toBe(true);
+}
+
+describe('a heap snapshot near the heap limit, in the configured directory, within the caps', () => {
+  const directory = freshDirectory();
+  const caps = { maxCaptures: 2, maxBytes: 200 * MiB };
+
+  it('a leaking process leaves one .heapsnapshot there, a JSON snapshot, and says it was armed', async () => {
+    const result = await leak(directory, { ...caps, minIntervalSeconds: 0 });
+    expectOutOfMemory(result);
+    expect(result.stdout).toMatch(new RegExp(`heap-snapshot armed: V8 writes one into ${directory} when the heap nears its limit`));
+    const files = snapshots(directory);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^Heap\.\d{8}\.\d{6}\.\d+\.0\.001\.heapsnapshot$/);
+    expect(head(join(directory, files[0]), 12)).toBe('{"snapshot":');
+  }, 120_000);
+
+  it('a second process within the rate limit does not arm, says so once, and adds no file', async () => {
+    const result = await leak(directory, { ...caps, minIntervalSeconds: 3600 });
+    expectOutOfMemory(result);
+    expect(result.stderr.match(/heap-snapshot skipped by rate limit/g)).toHaveLength(1);
+    expect(snapshots(directory)).toHaveLength(1);
+  }, 120_000);
+
+  it('past the rate limit a second snapshot is written; a third process finds the count cap and adds none', async () => {
+    expectOutOfMemory(await leak(directory, { ...caps, minIntervalSeconds: 0 }));
+    expect(snapshots(directory)).toHaveLength(2);
+    const third = await leak(directory, { ...caps, minIntervalSeconds: 0 });
+    expectOutOfMemory(third);
+    expect(third.stderr).toMatch(/heap-snapshot skipped by maxCaptures \(2 of at most 2 captures already there\)/);
+    expect(snapshots(directory)).toHaveLength(2);
+    expect(totalBytes(directory)).toBeLessThanOrEqual(caps.maxBytes);
+  }, 240_000);
+});
+
+describe('the byte cap holds a snapshot at twice the heap limit before it is armed', () => {
+  it('a second process whose snapshot could pass maxBytes does not arm, and the directory stays under it', async () => {
+    const directory = freshDirectory();
+    const caps = { maxCaptures: 10, maxBytes: 150 * MiB, minIntervalSeconds: 0 };
+    expectOutOfMemory(await leak(directory, caps));
+    expect(snapshots(directory)).toHaveLength(1);
+    const second = await leak(directory, caps);
+    expectOutOfMemory(second);
+    expect(second.stderr).toMatch(/heap-snapshot skipped by maxBytes \(\d+ bytes there and about \d+ more needed, at most 157286400\)/);
+    expect(snapshots(directory)).toHaveLength(1);
+    expect(totalBytes(directory)).toBeLessThanOrEqual(caps.maxBytes);
+  }, 240_000);
+});
+
+describe('V8 writes near-limit files only to --diagnostic-dir or the working directory', () => {
+  it('with --diagnostic-dir elsewhere, nothing is armed, one line says how to fix it, and no file appears anywhere', async () => {
+    const directory = freshDirectory();
+    const elsewhere = freshDirectory();
+    const result = await leak(directory, { maxCaptures: 5, maxBytes: 1024 * MiB, minIntervalSeconds: 0, diagnosticDir: elsewhere });
+    expectOutOfMemory(result);
+    expect(result.stderr.match(/heap-snapshot not armed: V8 writes it to --diagnostic-dir/g)).toHaveLength(1);
+    expect(result.stderr).toContain(`start node with --diagnostic-dir=${directory}`);
+    expect(readdirSync(directory)).toEqual([]);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  }, 120_000);
+});
