@@ -1,6 +1,7 @@
-import { mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, openSync, readSync, closeSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as v8 from 'node:v8';
 import { runScenario, type ChildResult } from '../helpers/childProcess';
 
 // Issue 13, item 6: a heap snapshot when the heap nears its limit, written by
@@ -24,15 +25,16 @@ function freshDirectory(): string {
   return directory;
 }
 
-function leak(directory: string, { maxCaptures, maxBytes, minIntervalSeconds, diagnosticDir = directory }: {
+function leak(directory: string, { maxCaptures, maxBytes, minIntervalSeconds, diagnosticDir = directory, captures = 'heap-snapshot' }: {
   maxCaptures: number;
   maxBytes: number;
   minIntervalSeconds: number;
   diagnosticDir?: string;
+  captures?: string;
 }): Promise<ChildResult> {
   return runScenario(SCENARIO, {
     nodeArgs: [...HEAP_FLAGS, `--diagnostic-dir=${diagnosticDir}`],
-    args: [directory, String(maxCaptures), String(maxBytes), String(minIntervalSeconds)],
+    args: [directory, String(maxCaptures), String(maxBytes), String(minIntervalSeconds), captures],
     timeoutMillis: 90_000,
   });
 }
@@ -112,5 +114,26 @@ describe('V8 writes near-limit files only to --diagnostic-dir or the working dir
     expect(result.stderr).toContain(`start node with --diagnostic-dir=${directory}`);
     expect(readdirSync(directory)).toEqual([]);
     expect(readdirSync(elsewhere)).toEqual([]);
+  }, 120_000);
+});
+
+describe('a sampling heap profile near the heap limit (v8.setHeapProfileNearHeapLimit, Node 26+)', () => {
+  const supported = typeof (v8 as { setHeapProfileNearHeapLimit?: unknown }).setHeapProfileNearHeapLimit === 'function';
+
+  it(supported ? 'is written beside the heap snapshot, as a JSON heap profile' : 'is skipped with one line naming the missing API, and the heap snapshot still works', async () => {
+    const directory = freshDirectory();
+    const result = await leak(directory, { maxCaptures: 5, maxBytes: 1024 * MiB, minIntervalSeconds: 0, captures: 'heap-snapshot,heap-profile' });
+    expectOutOfMemory(result);
+    expect(snapshots(directory)).toHaveLength(1);
+    const profiles = readdirSync(directory).filter((name) => name.endsWith('.heapprofile'));
+    if (supported) {
+      expect(profiles).toHaveLength(1);
+      expect(profiles[0]).toMatch(/^Heap\.\d{8}\.\d{6}\.\d+\.0\.\d{3}\.heapprofile$/);
+      expect(JSON.parse(readFileSync(join(directory, profiles[0]), 'utf8'))).toHaveProperty('head');
+      expect(result.stdout).toMatch(/heap-profile armed/);
+    } else {
+      expect(profiles).toEqual([]);
+      expect(result.stderr.match(/heap-profile skipped: this Node\.js \(v\d+[.\d]*\) has no v8\.setHeapProfileNearHeapLimit \(Node 26\+\)/g)).toHaveLength(1);
+    }
   }, 120_000);
 });

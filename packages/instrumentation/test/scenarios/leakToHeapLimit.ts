@@ -1,16 +1,16 @@
 // Arms diagnostics, prints what they did, then leaks until V8 runs out of heap.
-// Arguments: <directory> <maxCaptures> <maxBytes> <minIntervalSeconds>
+// Arguments: <directory> <maxCaptures> <maxBytes> <minIntervalSeconds> [captures, comma-separated]
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
-import { startDiagnostics } from '../../src/index';
+import { startDiagnostics, type CaptureKind } from '../../src/index';
 
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.INFO);
-const [directory, maxCaptures, maxBytes, minIntervalSeconds] = process.argv.slice(2).map((arg, index) => (index === 0 ? arg : Number(arg)));
+const [directory, maxCaptures, maxBytes, minIntervalSeconds, captures = 'heap-snapshot'] = process.argv.slice(2);
 const handle = startDiagnostics({
-  directory: directory as string,
-  captures: ['heap-snapshot'],
-  maxCaptures: maxCaptures as number,
-  maxBytes: maxBytes as number,
-  minIntervalSeconds: minIntervalSeconds as number,
+  directory,
+  captures: captures.split(',') as CaptureKind[],
+  maxCaptures: Number(maxCaptures),
+  maxBytes: Number(maxBytes),
+  minIntervalSeconds: Number(minIntervalSeconds),
 });
 console.log(JSON.stringify(handle.counts()));
 const retained: object[] = [];
