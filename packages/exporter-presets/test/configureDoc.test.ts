@@ -1,8 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_OPTIONS as RUNTIME_DEFAULTS, NodeRuntimeInstrumentation, startRuntimeMetrics } from '@nodevitals/instrumentation';
+import {
+  DEFAULT_DIAGNOSTICS_OPTIONS,
+  DEFAULT_OPTIONS as RUNTIME_DEFAULTS,
+  NodeRuntimeInstrumentation,
+  startDiagnostics,
+  startRuntimeMetrics,
+} from '@nodevitals/instrumentation';
+import { tmpdir } from 'node:os';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
+  DIAGNOSTICS_OPTIONS,
   READER_OPTIONS,
   renderConfigureDoc,
   RUNTIME_OPTIONS,
@@ -95,6 +103,10 @@ describe('docs/configure.md', () => {
     );
   });
 
+  it('lists exactly the options of startDiagnostics', () => {
+    expect(sectionOptions('`@nodevitals/instrumentation`: diagnostics')).toEqual([...Object.keys(DEFAULT_DIAGNOSTICS_OPTIONS), 'directory'].sort());
+  });
+
   it('lists exactly the options of the readers', () => {
     expect(sectionOptions('`@nodevitals/exporter-presets`: readers')).toEqual(
       [...new Set(['exporters', ...OTLP_FIELDS, ...PROMETHEUS_FIELDS])].sort(),
@@ -121,6 +133,8 @@ describe('docs/configure.md', () => {
     ['instrumentation', RUNTIME_OPTIONS, (field, value) => startRuntimeMetrics({ meterProvider: new MeterProvider(), [field]: value }).stop()],
     ['readers', READER_OPTIONS, (field, value) => createMetricReaders({ exporters: [], [field]: value })],
     ['views', VIEW_OPTIONS, (field, value) => runtimeViews({ exponentialHistograms: true, [field]: value })],
+    // captures: [] arms nothing, so only the options are checked.
+    ['diagnostics', DIAGNOSTICS_OPTIONS, (field, value) => startDiagnostics({ directory: join(tmpdir(), 'nodevitals-configure-doc'), captures: [], [field]: value }).stop()],
   ];
   const ranged = build.flatMap(([where, docs, create]) =>
     docs.filter((doc) => doc.range).map((doc) => [where, doc.field, doc.range!, create] as const),
@@ -128,7 +142,7 @@ describe('docs/configure.md', () => {
 
   it('has ranges to check', () => {
     expect(ranged.map(([, field]) => field)).toEqual(
-      expect.arrayContaining(['eventLoopResolutionMillis', 'eventLoopWindowMillis', 'exportIntervalMillis', 'port', 'exponentialMaxBuckets']),
+      expect.arrayContaining(['eventLoopResolutionMillis', 'eventLoopWindowMillis', 'exportIntervalMillis', 'port', 'exponentialMaxBuckets', 'maxCaptures', 'maxBytes']),
     );
   });
 

@@ -1,10 +1,11 @@
 import { isMainThread } from 'node:worker_threads';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
-import { startRuntimeMetrics, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
+import { startDiagnostics, startRuntimeMetrics, type DiagnosticsHandle, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createMetricReaders } from '../createMetricReaders.js';
 import { runtimeViews } from '../runtimeViews.js';
+import { diagnosticsOptionsFromEnvironment } from './diagnosticsEnvironment.js';
 import { envChoice, sdkDisabled } from './environment.js';
 import { environmentResource } from './environmentResource.js';
 import { runtimeOptionsFromEnvironment } from './runtimeEnvironment.js';
@@ -43,6 +44,8 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
       diag.debug('OTEL_SDK_DISABLED=true: runtime metrics not started');
       return undefined;
     }
+    // Diagnostics do not need a reader: OTEL_METRICS_EXPORTER=none leaves them on.
+    const diagnostics = startDiagnosticsFromEnvironment();
     const readers = createMetricReaders();
     if (readers.length === 0) return undefined;
     const resource = environmentResource();
@@ -52,7 +55,7 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
     const otlpReaders = readers.filter((reader): reader is OtlpPeriodicReader => reader instanceof OtlpPeriodicReader);
     const disarmExitHooks = installExitHooks(otlpReaders, runtime);
-    const handle = createHandle(meterProvider, runtime, disarmExitHooks);
+    const handle = createHandle(meterProvider, runtime, disarmExitHooks, diagnostics);
     processWide[STARTED] = handle;
     return handle;
   } catch (error) {
@@ -76,7 +79,26 @@ function installDiagLogger(): void {
   if (level !== DiagLogLevel.WARN) diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
 }
 
-function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandle, disarmExitHooks: () => void): ZeroCodeHandle {
+/**
+ * Diagnostics on threshold, only when `NODEVITALS_DIAGNOSTICS` asks for them.
+ * A failure here is logged and leaves the metrics running.
+ */
+function startDiagnosticsFromEnvironment(): DiagnosticsHandle | undefined {
+  try {
+    const options = diagnosticsOptionsFromEnvironment();
+    return options ? startDiagnostics(options) : undefined;
+  } catch (error) {
+    diag.error('@nodevitals/exporter-presets/register: diagnostics not started', error);
+    return undefined;
+  }
+}
+
+function createHandle(
+  meterProvider: MeterProvider,
+  runtime: RuntimeMetricsHandle,
+  disarmExitHooks: () => void,
+  diagnostics: DiagnosticsHandle | undefined,
+): ZeroCodeHandle {
   let final: Promise<void> | undefined;
   return {
     meterProvider,
@@ -86,7 +108,10 @@ function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandl
       final ??= meterProvider
         .shutdown()
         .catch((error: unknown) => diag.debug('runtime metrics: the last export failed', error))
-        .finally(() => runtime.stop());
+        .finally(() => {
+          runtime.stop();
+          diagnostics?.stop();
+        });
       return final;
     },
   };

@@ -42,6 +42,8 @@ export function startDiagnostics(options?: DiagnosticsOptions, transitions?: Hea
       for (const step of undo.splice(0)) step();
     },
   };
+  // Nothing to arm, nothing to create.
+  if (resolved.captures.length === 0) return handle;
   try {
     directory.ensure();
   } catch (error) {
