@@ -13,6 +13,8 @@ export interface CaptureCounts {
   readonly armed: Readonly<Record<CaptureKind, boolean>>;
   /** Captures not taken, by the cap or the rate limit that stopped them. */
   readonly skipped: Readonly<Record<SkipReason, number>>;
+  /** Captures started that could not be written (no inspector, a full disk, the directory removed). */
+  readonly failed: number;
 }
 
 // In a container the application is often PID 1 in every run: a file is this
@@ -39,6 +41,7 @@ export class CaptureBudget {
   private readonly reservations = new Map<CaptureKind, number>();
   private readonly skipsLogged = new Set<string>();
   private lastCaptureMillis = 0;
+  private failed = 0;
 
   constructor(
     private readonly directory: CaptureDirectory,
@@ -92,6 +95,15 @@ export class CaptureBudget {
     diag.warn(`nodevitals diagnostics: ${kind} skipped by ${cap} (${detail}) in ${this.directory.path}; further skips are counted, not logged`);
   }
 
+  /** A capture that failed (no inspector, a full disk, the directory removed): logged once per kind until a capture succeeds. */
+  recordFailure(kind: CaptureKind, error: unknown): void {
+    this.failed++;
+    const key = `${kind}:failed`;
+    if (this.skipsLogged.has(key)) return;
+    this.skipsLogged.add(key);
+    diag.warn(`nodevitals diagnostics: ${kind} failed: ${error instanceof Error ? error.message : String(error)}; further failures are not logged`);
+  }
+
   counts(): CaptureCounts {
     const ours = this.directory.usage().files.filter(writtenByThisProcess);
     const captured = {} as Record<CaptureKind, number>;
@@ -102,6 +114,7 @@ export class CaptureBudget {
       captured,
       armed: { ...this.armed },
       skipped: { ...this.skipped },
+      failed: this.failed,
     };
   }
 }

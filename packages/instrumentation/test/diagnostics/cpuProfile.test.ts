@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryDirectories } from '../helpers/temporaryDirectories';
 import { runScenario } from '../helpers/childProcess';
 
 // Issue 13, item 6: a CPU profile when event-loop utilization stays critical,
@@ -10,30 +10,28 @@ import { runScenario } from '../helpers/childProcess';
 
 const SCENARIO = join(__dirname, '..', 'scenarios', 'saturatedLoopProfile.ts');
 
-const directories: string[] = [];
-afterAll(() => {
-  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-});
-function freshDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'nodevitals-cpu-'));
-  directories.push(directory);
-  return directory;
-}
+const freshDirectory = temporaryDirectories('nodevitals-cpu-');
 
 interface Outcome {
   doneAtMillis: number;
-  counts: { captured: Record<string, number>; skipped: Record<string, number> };
+  counts: { captured: Record<string, number>; skipped: Record<string, number>; failed: number };
   transitions: string[];
+}
+
+/** Runs the scenario; returns what it printed last and when its process was gone. */
+async function saturate(args: string[]) {
+  const result = await runScenario(SCENARIO, { args, timeoutMillis: 60_000 });
+  const closedAtMillis = Date.now();
+  expect(result.code).toBe(0);
+  const outcome = JSON.parse(result.stdout.trim().split('\n').pop()!) as Outcome;
+  return { result, outcome, closedAtMillis };
 }
 
 describe('a CPU profile after utilization stayed critical', () => {
   it('three saturated episodes within the rate limit: one profile of about 2 s, one line for it, one line for the two skips, and a prompt exit', async () => {
     const directory = freshDirectory();
     // Episodes of 4, 2 and 2 s; profile 2 s after 1 s critical; at most one capture per 600 s.
-    const result = await runScenario(SCENARIO, { args: [directory, '4,2,2', '2', '1'], timeoutMillis: 60_000 });
-    const closedAtMillis = Date.now();
-    expect(result.code).toBe(0);
-    const outcome = JSON.parse(result.stdout.trim().split('\n').pop()!) as Outcome;
+    const { result, outcome, closedAtMillis } = await saturate([directory, '4,2,2', '2', '1']);
     // The stand-in really saw three critical episodes, each ended by a recovery.
     expect(outcome.transitions.filter((to) => to === 'critical')).toHaveLength(3);
 
@@ -60,13 +58,21 @@ describe('a CPU profile after utilization stayed critical', () => {
   it('a process whose work ends mid-profile exits on time, without the profile', async () => {
     const directory = freshDirectory();
     // Profile 60 s, started as soon as utilization is critical; the work ends after 2 s.
-    const result = await runScenario(SCENARIO, { args: [directory, '2', '60', '0'], timeoutMillis: 60_000 });
-    const closedAtMillis = Date.now();
-    expect(result.code).toBe(0);
-    const outcome = JSON.parse(result.stdout.trim().split('\n').pop()!) as Outcome;
+    const { result, outcome, closedAtMillis } = await saturate([directory, '2', '60', '0']);
     expect(outcome.transitions).toContain('critical');
     expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
     expect(result.elapsedMillis).toBeLessThan(30_000);
     expect(readdirSync(directory)).toEqual([]);
+  }, 90_000);
+
+  it('a directory removed under it: each episode fails to write, one line says so, and the process runs on and exits', async () => {
+    const directory = freshDirectory();
+    const { result, outcome, closedAtMillis } = await saturate([directory, '2.5,2.5', '1', '0', 'remove-directory']);
+    expect(outcome.transitions.filter((to) => to === 'critical')).toHaveLength(2);
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n');
+    expect(outcome.counts.failed).toBe(2);
+    expect(lines.filter((line) => /cpu-profile failed: ENOENT/.test(line))).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/Unhandled|uncaught/i);
+    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
   }, 90_000);
 });

@@ -1,7 +1,7 @@
-import { mkdtempSync, openSync, readSync, closeSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, readSync, closeSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v8 from 'node:v8';
+import { temporaryDirectories } from '../helpers/temporaryDirectories';
 import { runScenario, type ChildResult } from '../helpers/childProcess';
 
 // Issue 13, item 6: a heap snapshot when the heap nears its limit, written by
@@ -14,16 +14,7 @@ const MiB = 2 ** 20;
 // each snapshot is tens of MB and a run takes seconds.
 const HEAP_FLAGS = ['--max-old-space-size=48', '--max-semi-space-size=1'];
 
-const directories: string[] = [];
-afterAll(() => {
-  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-});
-
-function freshDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'nodevitals-heap-'));
-  directories.push(directory);
-  return directory;
-}
+const freshDirectory = temporaryDirectories('nodevitals-heap-');
 
 function leak(directory: string, { maxCaptures, maxBytes, minIntervalSeconds, diagnosticDir = directory, captures = 'heap-snapshot' }: {
   maxCaptures: number;

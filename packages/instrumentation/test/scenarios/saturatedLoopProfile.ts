@@ -2,13 +2,14 @@
 // still run and utilization is measured for real), with diagnostics reading a
 // stand-in transition source driven by that measurement. Prints one JSON line
 // when its work is done, then lets the process end by itself.
-// Arguments: <directory> <episode seconds,...> [profile seconds] [sustained seconds]
+// Arguments: <directory> <episode seconds,...> [profile seconds] [sustained seconds] [remove-directory]
+import { rmSync } from 'node:fs';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
 import { startDiagnostics } from '../../src/index';
 import { UtilizationTransitions } from '../helpers/utilizationTransitions';
 
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.INFO);
-const [directory, episodesArg, profileSeconds = '2', sustainedSeconds = '1'] = process.argv.slice(2);
+const [directory, episodesArg, profileSeconds = '2', sustainedSeconds = '1', fault] = process.argv.slice(2);
 const episodes = episodesArg.split(',').map(Number);
 const transitions = new UtilizationTransitions();
 const handle = startDiagnostics(
@@ -21,6 +22,9 @@ const handle = startDiagnostics(
   },
   transitions,
 );
+
+// The directory gone after the start: every write fails.
+if (fault === 'remove-directory') rmSync(directory, { recursive: true, force: true });
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
