@@ -9,7 +9,7 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export interface CaptureCounts {
   /** Files this process wrote into the directory, by kind (near-limit files are V8's, counted once they are there). */
   readonly captured: Readonly<Record<CaptureKind, number>>;
-  /** The near-limit captures waiting for the heap to near its limit. */
+  /** What waits for its trigger: near-limit captures armed in V8, the CPU profile listening to transitions. */
   readonly armed: Readonly<Record<CaptureKind, boolean>>;
   /** Captures not taken, by the cap or the rate limit that stopped them. */
   readonly skipped: Readonly<Record<SkipReason, number>>;
@@ -75,7 +75,11 @@ export class CaptureBudget {
   /** A near-limit capture armed: V8 writes it later, so its share of the caps is held now. */
   reserve(kind: CaptureKind, expectedBytes: number): void {
     this.reservations.set(kind, expectedBytes);
-    this.armed[kind] = true;
+    this.setArmed(kind, true);
+  }
+
+  setArmed(kind: CaptureKind, armed: boolean): void {
+    this.armed[kind] = armed;
   }
 
   /** A capture written: one line naming the file, its size and why it was taken. */

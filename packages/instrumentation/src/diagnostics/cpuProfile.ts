@@ -42,7 +42,7 @@ export function takeCpuProfile(durationMillis: number): CpuProfileRun {
     await new Promise<void>((resolve) => {
       timer = setTimeout(resolve, durationMillis);
       timer.unref();
-      // cancel() resolves the wait early through settle(undefined) below.
+      // cancel() clears this timer and settles `done` itself; this wait is then simply dropped.
     });
     if (finished) return;
     const result = (await post('Profiler.stop')) as { profile: unknown };

@@ -52,13 +52,24 @@ export function startDiagnostics(options?: DiagnosticsOptions, transitions?: Hea
   }
   try {
     for (const kind of ['heap-snapshot', 'heap-profile'] as const) {
-      if (resolved.captures.includes(kind)) undo.push(armNearHeapLimit(kind, directory, budget));
+      if (!resolved.captures.includes(kind)) continue;
+      const disarm = armNearHeapLimit(kind, directory, budget);
+      // A snapshot cannot be disarmed (V8 keeps the callback); a heap profile stops with its sampling profiler.
+      if (kind === 'heap-snapshot') continue;
+      undo.push(() => {
+        disarm();
+        budget.setArmed(kind, false);
+      });
     }
     if (resolved.captures.includes('cpu-profile')) {
       if (transitions) {
         const profiler = new CpuProfileOnSaturation(directory, budget, resolved.sustainedSeconds, resolved.cpuProfileSeconds);
         profiler.start(transitions);
-        undo.push(() => profiler.stop());
+        budget.setArmed('cpu-profile', true);
+        undo.push(() => {
+          profiler.stop();
+          budget.setArmed('cpu-profile', false);
+        });
       } else {
         diag.info('nodevitals diagnostics: cpu-profile not armed: it needs the health monitor (a HealthTransitionSource)');
       }

@@ -14,7 +14,7 @@ const freshDirectory = temporaryDirectories('nodevitals-cpu-');
 
 interface Outcome {
   doneAtMillis: number;
-  counts: { captured: Record<string, number>; skipped: Record<string, number>; failed: number };
+  counts: { captured: Record<string, number>; armed: Record<string, boolean>; skipped: Record<string, number>; failed: number };
   transitions: string[];
 }
 
@@ -51,6 +51,7 @@ describe('a CPU profile after utilization stayed critical', () => {
     expect(lines.filter((line) => line.includes('cpu-profile skipped by rate limit'))).toHaveLength(1);
     expect(outcome.counts.captured['cpu-profile']).toBe(1);
     expect(outcome.counts.skipped.rate).toBe(2);
+    expect(outcome.counts.armed['cpu-profile']).toBe(true);
     // Nothing of ours holds the process once its own work is done.
     expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
   }, 90_000);
