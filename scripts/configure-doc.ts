@@ -8,6 +8,12 @@ import { RUNTIME_VARIABLES } from '../packages/exporter-presets/src/internal/run
 import { HEALTH_VARIABLES, thresholdVariable } from '../packages/exporter-presets/src/internal/healthEnvironment';
 import { HEALTH_DEFAULTS, HEALTH_INTEGER_RANGES, thresholdField } from '../packages/instrumentation/src/health/HealthOptions';
 import { CHECK_NAMES, THRESHOLDS } from '../packages/instrumentation/src/health/thresholds';
+import { DIAGNOSTICS_VARIABLES } from '../packages/exporter-presets/src/internal/diagnosticsEnvironment';
+import {
+  CAPTURE_KINDS,
+  DEFAULT_DIAGNOSTICS_OPTIONS as DIAGNOSTICS,
+  DIAGNOSTICS_RANGES,
+} from '../packages/instrumentation/src/diagnostics/DiagnosticsOptions';
 import {
   FINAL_EXPORT_DEADLINE_MILLIS,
   FINAL_EXPORT_DEADLINE_RANGE,
@@ -146,6 +152,44 @@ export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
     valid: 'a function',
     what: '`NodeRuntimeInstrumentation` only, from `@opentelemetry/instrumentation-runtime-node`: accepted and ignored, with one `diag` line.',
   },
+];
+
+const diagnosticsRange = (field: keyof typeof DIAGNOSTICS_RANGES): readonly [number, number] =>
+  [...DIAGNOSTICS_RANGES[field]] as [number, number];
+const diagnosticsInteger = (field: keyof typeof DIAGNOSTICS_RANGES, type: string, what: string): OptionDoc => ({
+  field,
+  type,
+  defaultValue: code(DIAGNOSTICS[field]),
+  valid: `integer, ${diagnosticsRange(field).join(' to ')}`,
+  range: diagnosticsRange(field),
+  variables: [DIAGNOSTICS_VARIABLES[field]],
+  what,
+});
+
+/** `startDiagnostics(options, transitions)` (docs/diagnostics.md). */
+export const DIAGNOSTICS_OPTIONS: readonly OptionDoc[] = [
+  {
+    field: 'captures',
+    type: `(${CAPTURE_KINDS.map((kind) => `'${kind}'`).join(' \\| ')})[]`,
+    defaultValue: code([...DIAGNOSTICS.captures]),
+    valid: `those names; \`[]\` arms nothing`,
+    variableValid: `\`none\`, or a comma list of ${CAPTURE_KINDS.map((kind) => `\`${kind}\``).join(', ')}; unset means diagnostics off`,
+    variables: [DIAGNOSTICS_VARIABLES.captures],
+    what: 'What to capture: a heap snapshot (and, Node 26+, a sampling heap profile) written by V8 when the heap nears its limit; a CPU profile when event-loop utilization stays critical. In the zero-code entry this variable is the switch: unset or `none`, diagnostics are off.',
+  },
+  {
+    field: 'directory',
+    type: 'string (path)',
+    defaultValue: 'the `--diagnostic-dir` of the process, else `nodevitals-diagnostics` in the working directory',
+    valid: 'a path; relative to the working directory at start',
+    variables: [DIAGNOSTICS_VARIABLES.directory],
+    what: 'Where captures are written, created if missing (mode 700). Near-limit captures are armed only when it is the `--diagnostic-dir` of the process (V8 writes them there and nowhere else).',
+  },
+  diagnosticsInteger('maxCaptures', 'number', 'Most capture files in the directory (ours only: Node-named `.heapsnapshot`, `.heapprofile`, `.cpuprofile`).'),
+  diagnosticsInteger('maxBytes', 'number (bytes)', 'Most bytes of capture files in the directory. A near-limit heap snapshot holds twice the heap limit of it while armed.'),
+  diagnosticsInteger('minIntervalSeconds', 'number (s)', 'At most one capture per interval, counted from the newest file in the directory, so it holds across restarts. `0` turns the rate limit off.'),
+  diagnosticsInteger('cpuProfileSeconds', 'number (s)', 'Length of a CPU profile.'),
+  diagnosticsInteger('sustainedSeconds', 'number (s)', 'How long event-loop utilization must stay critical before a CPU profile.'),
 ];
 
 /** `createMetricReaders(options)` and the three reader factories. */
@@ -508,6 +552,17 @@ export function renderConfigureDoc(): string {
       (o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${variablesOf(o)} | ${cell(o.what)} |`,
     ),
     '',
+    '## `@nodevitals/instrumentation`: diagnostics',
+    '',
+    '`startDiagnostics(options, transitions)` (docs/diagnostics.md). Off unless started; the zero-code entry starts it',
+    'when `NODEVITALS_DIAGNOSTICS` names captures.',
+    '',
+    '| Option | Type | Default | Valid | Variable (zero-code entry) | What |',
+    '|---|---|---|---|---|---|',
+    ...DIAGNOSTICS_OPTIONS.map(
+      (o) => `| \`${o.field}\` | ${o.type} | ${o.defaultValue} | ${o.valid} | ${variablesOf(o)} | ${cell(o.what)} |`,
+    ),
+    '',
     '## `@nodevitals/exporter-presets`: readers',
     '',
     '`createMetricReaders(options)` accepts every field below and hands each reader its own. `otlpMetricReader()`,',
@@ -549,6 +604,13 @@ export function renderConfigureDoc(): string {
   for (const doc of RUNTIME_OPTIONS) {
     for (const variable of doc.variables ?? []) {
       lines.push(`| \`${variable}\` | ${bare(doc.valid)} (any case for booleans) | ${bare(doc.defaultValue)} | — (the zero-code entry's \`${doc.field}\`) |`);
+    }
+  }
+  for (const doc of DIAGNOSTICS_OPTIONS) {
+    for (const variable of doc.variables ?? []) {
+      // Unset, the switch leaves diagnostics off; the option's default is what a list-less start arms.
+      const defaultValue = doc.field === 'captures' ? '`none` (off)' : bare(doc.defaultValue);
+      lines.push(`| \`${variable}\` | ${bare(doc.variableValid ?? doc.valid)} | ${defaultValue} | — (the zero-code entry's diagnostics \`${doc.field}\`) |`);
     }
   }
   for (const doc of READER_OPTIONS) {

@@ -1,8 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_OPTIONS as RUNTIME_DEFAULTS, HealthMonitor, NodeRuntimeInstrumentation, startRuntimeMetrics } from '@nodevitals/instrumentation';
+import {
+  DEFAULT_DIAGNOSTICS_OPTIONS,
+  DEFAULT_OPTIONS as RUNTIME_DEFAULTS,
+  HealthMonitor,
+  NodeRuntimeInstrumentation,
+  startDiagnostics,
+  startRuntimeMetrics,
+} from '@nodevitals/instrumentation';
+import { tmpdir } from 'node:os';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
+  DIAGNOSTICS_OPTIONS,
   HEALTH_OPTIONS,
   READER_OPTIONS,
   renderConfigureDoc,
@@ -96,6 +105,10 @@ describe('docs/configure.md', () => {
     );
   });
 
+  it('lists exactly the options of startDiagnostics', () => {
+    expect(sectionOptions('`@nodevitals/instrumentation`: diagnostics')).toEqual([...Object.keys(DEFAULT_DIAGNOSTICS_OPTIONS), 'directory'].sort());
+  });
+
   it('lists exactly the options of the readers', () => {
     expect(sectionOptions('`@nodevitals/exporter-presets`: readers')).toEqual(
       [...new Set(['exporters', ...OTLP_FIELDS, ...PROMETHEUS_FIELDS])].sort(),
@@ -124,6 +137,8 @@ describe('docs/configure.md', () => {
     ['views', VIEW_OPTIONS, (field, value) => runtimeViews({ exponentialHistograms: true, [field]: value })],
     // The interval may not exceed the window: each is probed with the other at its most permissive.
     ['health', HEALTH_OPTIONS, (field, value) => new HealthMonitor({ windowMillis: 600_000, intervalMillis: 1_000, [field]: value })],
+    // captures: [] arms nothing, so only the options are checked.
+    ['diagnostics', DIAGNOSTICS_OPTIONS, (field, value) => startDiagnostics({ directory: join(tmpdir(), 'nodevitals-configure-doc'), captures: [], [field]: value }).stop()],
   ];
   const ranged = build.flatMap(([where, docs, create]) =>
     docs.filter((doc) => doc.range).map((doc) => [where, doc.field, doc.range!, create] as const),
@@ -131,7 +146,7 @@ describe('docs/configure.md', () => {
 
   it('has ranges to check', () => {
     expect(ranged.map(([, field]) => field)).toEqual(
-      expect.arrayContaining(['eventLoopResolutionMillis', 'eventLoopWindowMillis', 'exportIntervalMillis', 'port', 'exponentialMaxBuckets', 'windowMillis', 'intervalMillis']),
+      expect.arrayContaining(['eventLoopResolutionMillis', 'eventLoopWindowMillis', 'exportIntervalMillis', 'port', 'exponentialMaxBuckets', 'windowMillis', 'intervalMillis', 'maxCaptures', 'maxBytes']),
     );
   });
 

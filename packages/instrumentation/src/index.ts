@@ -17,4 +17,14 @@ export { HEALTH_DEFAULTS, HEALTH_INTEGER_RANGES, thresholdField, isThresholdValu
 export type { HealthMonitorOptions, ThresholdField } from './health/HealthOptions.js';
 export { HEALTH_FLAVOURS } from './health/HealthReport.js';
 export type { CheckReport, HealthReport, HealthFlavour } from './health/HealthReport.js';
+export { startDiagnostics } from './diagnostics/startDiagnostics.js';
+export type { DiagnosticsHandle } from './diagnostics/startDiagnostics.js';
+export {
+  CAPTURE_KINDS,
+  DEFAULT_DIAGNOSTICS_OPTIONS,
+  DIAGNOSTICS_RANGES,
+  defaultDiagnosticsDirectory,
+} from './diagnostics/DiagnosticsOptions.js';
+export type { CaptureKind, DiagnosticsOptions } from './diagnostics/DiagnosticsOptions.js';
+export type { CaptureCounts, SkipReason } from './diagnostics/CaptureBudget.js';
 export { PACKAGE_VERSION } from './version.js';

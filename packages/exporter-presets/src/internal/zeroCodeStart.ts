@@ -1,10 +1,11 @@
 import { isMainThread } from 'node:worker_threads';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
-import { HealthMonitor, startRuntimeMetrics, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
+import { HealthMonitor, startDiagnostics, startRuntimeMetrics, type DiagnosticsHandle, type RuntimeMetricsHandle } from '@nodevitals/instrumentation';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createMetricReaders } from '../createMetricReaders.js';
 import { runtimeViews } from '../runtimeViews.js';
+import { diagnosticsOptionsFromEnvironment } from './diagnosticsEnvironment.js';
 import { envChoice, sdkDisabled } from './environment.js';
 import { healthEnabledByEnvironment, healthOptionsFromEnvironment } from './healthEnvironment.js';
 import { PrometheusReader } from '../PrometheusReader.js';
@@ -47,7 +48,12 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     }
     // Health is started below, on this entry's own MeterProvider, and handed to the Prometheus readers.
     const readers = createMetricReaders({ health: false });
-    if (readers.length === 0) return undefined;
+    if (readers.length === 0) {
+      // Diagnostics do not need a reader: OTEL_METRICS_EXPORTER=none leaves the heap snapshot armed (a CPU
+      // profile needs the health monitor's transitions, which need a reader for their series).
+      startDiagnosticsFromEnvironment(undefined);
+      return undefined;
+    }
     const resource = environmentResource();
     // Settle the detected attributes now, so even an early final export carries them.
     void resource.waitForAsyncAttributes?.().catch(() => undefined);
@@ -55,10 +61,12 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
     const health = startHealth(meterProvider, readers);
     const otlpReaders = readers.filter((reader): reader is OtlpPeriodicReader => reader instanceof OtlpPeriodicReader);
+    const diagnostics = startDiagnosticsFromEnvironment(health);
     const stopAll: RuntimeMetricsHandle = {
       stop() {
         runtime.stop();
         health?.stop();
+        diagnostics?.stop();
       },
     };
     const disarmExitHooks = installExitHooks(otlpReaders, stopAll);
@@ -105,7 +113,25 @@ function installDiagLogger(): void {
   if (level !== DiagLogLevel.WARN) diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
 }
 
-function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandle, disarmExitHooks: () => void): ZeroCodeHandle {
+/**
+ * Diagnostics on threshold, only when `NODEVITALS_DIAGNOSTICS` asks for them.
+ * A failure here is logged and leaves the metrics running.
+ */
+function startDiagnosticsFromEnvironment(health: HealthMonitor | undefined): DiagnosticsHandle | undefined {
+  try {
+    const options = diagnosticsOptionsFromEnvironment();
+    return options ? startDiagnostics(options, health) : undefined;
+  } catch (error) {
+    diag.error('@nodevitals/exporter-presets/register: diagnostics not started', error);
+    return undefined;
+  }
+}
+
+function createHandle(
+  meterProvider: MeterProvider,
+  runtime: RuntimeMetricsHandle,
+  disarmExitHooks: () => void,
+): ZeroCodeHandle {
   let final: Promise<void> | undefined;
   return {
     meterProvider,
@@ -115,7 +141,9 @@ function createHandle(meterProvider: MeterProvider, runtime: RuntimeMetricsHandl
       final ??= meterProvider
         .shutdown()
         .catch((error: unknown) => diag.debug('runtime metrics: the last export failed', error))
-        .finally(() => runtime.stop());
+        .finally(() => {
+          runtime.stop();
+        });
       return final;
     },
   };

@@ -9,6 +9,7 @@ import { resolvePeriodicSchedule } from '../../src/internal/periodicSchedule';
 import { FINAL_EXPORT_DEADLINE_MILLIS, finalExportDeadlineMillis } from '../../src/internal/finalExport';
 import { runtimeOptionsFromEnvironment } from '../../src/internal/runtimeEnvironment';
 import { HEALTH_VARIABLES, healthEnabledByEnvironment, healthOptionsFromEnvironment } from '../../src/internal/healthEnvironment';
+import { diagnosticsOptionsFromEnvironment } from '../../src/internal/diagnosticsEnvironment';
 import { DEFAULT_OPTIONS } from '../../src/options';
 import { resolvePrometheusSettings } from '../../src/prometheusMetricReader';
 import { DiagCapture } from '../helpers/diagCapture';
@@ -76,6 +77,25 @@ const ROWS: Row[] = [
   ['NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS', '0', () => runtimeOptionsFromEnvironment(), {}],
   ['NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS', '2.5', () => runtimeOptionsFromEnvironment(), {}],
   ['NODEVITALS_EVENT_LOOP_WINDOW_MILLIS', '999', () => runtimeOptionsFromEnvironment(), {}],
+  // Diagnostics: a wrong switch leaves them off; a wrong cap keeps its default (left out of the options).
+  ...['heap-dump', 'cpu-profile,heap', 'all', ','].map((value): Row => ['NODEVITALS_DIAGNOSTICS', value, () => diagnosticsOptionsFromEnvironment(), undefined]),
+  ...(
+    [
+      ['MAX_CAPTURES', '0'],
+      ['MAX_CAPTURES', '5 files'],
+      ['MAX_BYTES', '1G'],
+      ['MAX_BYTES', '1024'],
+      ['MIN_INTERVAL_SECONDS', '-1'],
+      ['CPU_PROFILE_SECONDS', '0'],
+      ['CPU_PROFILE_SECONDS', '1.5'],
+      ['SUSTAINED_SECONDS', '3601'],
+    ] as const
+  ).map(([suffix, value]): Row => [
+    `NODEVITALS_DIAGNOSTICS_${suffix}`,
+    value,
+    () => withEnv({ NODEVITALS_DIAGNOSTICS: 'cpu-profile' }, diagnosticsOptionsFromEnvironment),
+    { captures: ['cpu-profile'] },
+  ]),
   ['NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS', '50', () => finalExportDeadlineMillis(), FINAL_EXPORT_DEADLINE_MILLIS],
   ['NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS', '2 s', () => finalExportDeadlineMillis(), FINAL_EXPORT_DEADLINE_MILLIS],
   ['NODEVITALS_HEALTH', 'off', () => healthEnabledByEnvironment(), true],
@@ -111,7 +131,8 @@ describe('a wrong variable warns once, naming it and what is wrong, and the defa
     const page = readFileSync(join(__dirname, '..', '..', '..', '..', 'docs', 'configure.md'), 'utf8');
     const documented = new Set([...page.matchAll(/\b(?:OTEL|NODEVITALS)_[A-Z0-9_]*[A-Z0-9]\b/g)].map((match) => match[0]));
     // Any string is a valid service name; OTEL_LOG_LEVEL is read by the zero-code entry (its own test, in a real process).
-    const exempt = ['OTEL_SERVICE_NAME', 'OTEL_LOG_LEVEL'];
+    // Any path is a valid diagnostics directory; one that cannot be created warns when diagnostics start (their own test).
+    const exempt = ['OTEL_SERVICE_NAME', 'OTEL_LOG_LEVEL', 'NODEVITALS_DIAGNOSTICS_DIR'];
     expect(new Set([...ROWS.map(([variable]) => variable), ...exempt])).toEqual(documented);
   });
 });
@@ -163,6 +184,39 @@ describe('the NODEVITALS_* variables set the instrumentation options of the zero
     );
     expect(options).toEqual({ eventLoopResolutionMillis: 1000 });
     expect(diag.warnings()).toEqual([expect.stringMatching(/^NODEVITALS_EVENT_LOOP_WINDOW_MILLIS is invalid: expected at least 6 x .*\(6000\), got "2000"/)]);
+  });
+});
+
+describe('the NODEVITALS_DIAGNOSTICS_* variables start diagnostics in the zero-code entry', () => {
+  it('off unless NODEVITALS_DIAGNOSTICS names captures; none is off', () => {
+    expect(withEnv({ NODEVITALS_DIAGNOSTICS_MAX_CAPTURES: '3' }, diagnosticsOptionsFromEnvironment)).toBeUndefined();
+    expect(withEnv({ NODEVITALS_DIAGNOSTICS: 'None' }, diagnosticsOptionsFromEnvironment)).toBeUndefined();
+    expect(diag.warnings()).toEqual([]);
+  });
+
+  it('every variable sets its option', () => {
+    const options = withEnv(
+      {
+        NODEVITALS_DIAGNOSTICS: ' Heap-Snapshot , cpu-profile,heap-snapshot',
+        NODEVITALS_DIAGNOSTICS_DIR: '/var/lib/app/diagnostics',
+        NODEVITALS_DIAGNOSTICS_MAX_CAPTURES: '3',
+        NODEVITALS_DIAGNOSTICS_MAX_BYTES: '1073741824',
+        NODEVITALS_DIAGNOSTICS_MIN_INTERVAL_SECONDS: '0',
+        NODEVITALS_DIAGNOSTICS_CPU_PROFILE_SECONDS: '5',
+        NODEVITALS_DIAGNOSTICS_SUSTAINED_SECONDS: '60',
+      },
+      diagnosticsOptionsFromEnvironment,
+    );
+    expect(options).toEqual({
+      captures: ['heap-snapshot', 'cpu-profile'],
+      directory: '/var/lib/app/diagnostics',
+      maxCaptures: 3,
+      maxBytes: 1_073_741_824,
+      minIntervalSeconds: 0,
+      cpuProfileSeconds: 5,
+      sustainedSeconds: 60,
+    });
+    expect(diag.warnings()).toEqual([]);
   });
 });
 
