@@ -12,4 +12,11 @@ export type {
 export { THRESHOLDS, CHECK_NAMES } from './health/thresholds.js';
 export type { Threshold, CheckName, HealthStatus } from './health/thresholds.js';
 export type { HealthTransition, HealthTransitionSource } from './health/HealthTransition.js';
+export { runtimeReport } from './report/runtimeReport.js';
+export type { RuntimeReport, RuntimeReportOptions } from './report/runtimeReport.js';
+export { judgeRuntime, REPORT_AREAS } from './report/findings.js';
+export type { Finding, RuntimeFindings, Verdict, ReportArea } from './report/findings.js';
+export { formatFindings } from './report/formatFindings.js';
+export type { FormatOptions } from './report/formatFindings.js';
+export type { RuntimeMeasurements, GcMeasurements, GcKindMeasurements } from './report/RuntimeMeasurements.js';
 export { PACKAGE_VERSION } from './version.js';
