@@ -50,7 +50,7 @@ export async function runReport(options: ReportOptions, out: NodeJS.WritableStre
   if (options.json) {
     out.write(JSON.stringify({ endpoint: endpoint.printable, naming, scrapes: scrapes.length, ...findings, measurements }, null, 2) + '\n');
   } else {
-    const title = `nodevitals report: ${endpoint.printable} (${naming} names), ${scrapes.length} scrapes over ${measurements.periodSeconds.toFixed(1)} s`;
+    const title = `nodevitals report: ${endpoint.printable}\n${scrapes.length} scrapes over ${measurements.periodSeconds.toFixed(1)} s, ${naming} names`;
     out.write(formatFindings(findings, { title, color: options.color }));
   }
   return findings.verdict === 'critical' ? 1 : 0;
