@@ -140,8 +140,9 @@ async function poll(state: TopState, endpoint: ReturnType<typeof endpointOf>): P
 
 function frame(state: TopState, printable: string, options: TopOptions): string[] {
   const clock = new Date().toISOString().slice(11, 19);
-  const header = `nodevitals top  ${printable}`.slice(0, WIDTH - 30).padEnd(WIDTH - 30) + `${clock}  every ${options.intervalSeconds} s  q quits`;
-  const lines = [header, '-'.repeat(WIDTH)];
+  const header = `nodevitals top  ${clock}  every ${options.intervalSeconds} s  q or Ctrl-C quits`;
+  const where = printable.length > WIDTH ? `${printable.slice(0, WIDTH - 3)}...` : printable;
+  const lines = [header, where, '-'.repeat(WIDTH)];
   const m = state.current;
   const verdicts = new Map<CheckName | undefined, Verdict>();
   if (m) for (const finding of judgeRuntime(m).findings) if (finding.check && !verdicts.has(finding.check)) verdicts.set(finding.check, finding.verdict);
@@ -154,7 +155,11 @@ function frame(state: TopState, printable: string, options: TopOptions): string[
     lines.push(`${row.label.padEnd(11)}${row.check && m ? paint(value, verdict, options.color) : value}${bar(share)} ${spark}`);
   }
   lines.push('-'.repeat(WIDTH));
-  if (state.problem) lines.push(paint(`endpoint: ${state.problem}`.slice(0, WIDTH), 'critical', options.color), 'retrying every interval; figures above are from the last answer');
+  if (state.problem) {
+    const message = `endpoint: ${state.problem}`;
+    for (let at = 0; at < message.length && at < WIDTH * 3; at += WIDTH) lines.push(paint(message.slice(at, at + WIDTH), 'critical', options.color));
+    lines.push(`retrying every ${options.intervalSeconds} s${m ? '; the figures above are from the last answer' : ''}`);
+  }
   else if (!m) lines.push('collecting: figures show after the second answer');
   else {
     const findings = judgeRuntime(m);
