@@ -63,7 +63,10 @@ function gcHistograms(first: MetricsPage, last: MetricsPage): Map<string, Histog
     const buckets = bounds
       .map((le): [number, number] => [le === '+Inf' ? Infinity : Number(le), delta('_bucket', kind, le) ?? 0])
       .sort((a, b) => a[0] - b[0]);
-    kinds.set(kind, { count: delta('_count', kind) ?? 0, sum: delta('_sum', kind) ?? 0, buckets });
+    const seconds = delta('_sum', kind);
+    // A sum that went back: the process restarted during the period, and no rate over it is true.
+    if (seconds === undefined) return undefined;
+    kinds.set(kind, { count: delta('_count', kind) ?? 0, sum: seconds, buckets });
   }
   return kinds;
 }

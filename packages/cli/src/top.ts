@@ -90,10 +90,15 @@ const ROWS: Row[] = [
   },
 ];
 
+/** The recent values, scaled between their own low and high so a small change shows; a flat line sits mid-height. */
 function sparkline(values: readonly (number | undefined)[]): string {
   const known = values.filter((value): value is number => value !== undefined);
-  const max = Math.max(...known, 0);
-  return values.map((value) => (value === undefined ? ' ' : SPARKS[max > 0 ? Math.min(7, Math.floor((value / max) * 7.99)) : 0])).join('');
+  const low = Math.min(...known);
+  const high = Math.max(...known);
+  const flat = !(high - low > Math.abs(high) * 0.005);
+  return values
+    .map((value) => (value === undefined ? ' ' : SPARKS[flat ? 3 : Math.min(7, Math.floor(((value - low) / (high - low)) * 7.99))]))
+    .join('');
 }
 
 function bar(share: number | undefined): string {
@@ -166,7 +171,15 @@ function frame(state: TopState, printable: string, options: TopOptions): string[
     const worst = findings.findings.filter((finding) => finding.verdict === 'critical' || finding.verdict === 'warning');
     lines.push(`status: ${paint(findings.verdict, findings.verdict, options.color)}${worst.length ? `: ${worst.map((finding) => finding.title).join(', ')}` : ''}`.slice(0, WIDTH + 20));
   }
+  lines.push('', thresholdsLegend());
   return lines;
+}
+
+/** The numbers the colours come from: the same table as health and the alert rules. */
+function thresholdsLegend(): string {
+  const share = (check: CheckName): string => `${THRESHOLDS[check].warning * 100}/${THRESHOLDS[check].critical * 100} %`;
+  const millis = (check: CheckName): string => `${THRESHOLDS[check].warning * 1000}/${THRESHOLDS[check].critical * 1000} ms`;
+  return `warn/crit: heap ${share('heapUsed')}, util ${share('eventLoopUtilization')}, delay ${millis('eventLoopDelay')}, gc ${share('gcTimeShare')}`;
 }
 
 function plainLine(state: TopState): string {
