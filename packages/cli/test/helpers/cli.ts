@@ -18,8 +18,8 @@ export interface ServedApp {
 }
 
 /** A real process serving its metrics in the given state (see fixtures/servedApp.ts). */
-export async function startServedApp(behaviour: string, naming = 'nodevitals', nodeArgs: string[] = []): Promise<ServedApp> {
-  const child = startNode([SERVED_APP], { BEHAVIOUR: behaviour, NAMING: naming }, [...nodeArgs, '-r', TS_REGISTER], 180_000, CLI_ROOT);
+export async function startServedApp(behaviour: string, naming = 'nodevitals', nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<ServedApp> {
+  const child = startNode([SERVED_APP], { BEHAVIOUR: behaviour, NAMING: naming, ...env }, [...nodeArgs, '-r', TS_REGISTER], 180_000, CLI_ROOT);
   await child.waitForOutput('"url"', 30_000);
   const { url } = JSON.parse(child.output().stdout.split('\n').find((line) => line.includes('"url"'))!) as { url: string };
   return {
