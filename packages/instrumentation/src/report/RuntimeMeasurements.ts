@@ -33,7 +33,7 @@ export interface RuntimeMeasurements {
 export interface GcMeasurements {
   /** Seconds of GC pauses per second of wall time over the period. */
   readonly timeShare: number;
-  /** Per `v8js.gc.type` (major, minor, incremental, weakcb): pauses in the period. */
+  /** Per GC type (major, minor, incremental, weakcb: the catalog's GC_TYPES): pauses in the period. */
   readonly byKind: Readonly<Record<string, GcKindMeasurements>>;
 }
 

@@ -1,3 +1,4 @@
+import { METRICS } from '../catalog.js';
 import { THRESHOLDS, type CheckName, type Threshold } from '../health/thresholds.js';
 import type { GcMeasurements, RuntimeMeasurements } from './RuntimeMeasurements.js';
 import { bytes, mebibytes, percent, ratio, seconds } from './units.js';
@@ -89,7 +90,7 @@ function heapFindings(m: RuntimeMeasurements): Finding[] {
       : `${bytes(used!)} of ${bytes(limit!)} (${percent(heapShare)})`,
     (verdict) => {
       if (verdict === 'unknown')
-        return 'The heap limit is not reported (prom-client has no such metric): serve v8js_memory_heap_total_limit_bytes (nodevitals) to judge it.';
+        return `The heap limit is not reported (prom-client has no such metric): serve nodevitals' ${METRICS.heapLimit.name} to judge it.`;
       if (verdict === 'ok') return 'The heap has room under its limit.';
       const raise =
         container !== undefined
@@ -116,7 +117,7 @@ function heapFindings(m: RuntimeMeasurements): Finding[] {
           : `${bytes(rss)} of ${bytes(container)} (${percent(containerShare!)})`,
       (verdict) => {
         if (container === undefined) return 'No cgroup memory limit is reported, so the kernel will not OOM-kill on one; nothing to judge.';
-        if (verdict === 'unknown') return 'Resident memory is not reported: serve process_memory_usage_bytes to judge it.';
+        if (verdict === 'unknown') return `Resident memory is not reported: serve ${METRICS.memoryUsage.name} to judge it.`;
         if (verdict === 'ok') return 'Resident memory is well under the container limit.';
         const offHeap = rss !== undefined && used !== undefined ? ` ${bytes(Math.max(0, rss - used))} of it is outside the V8 heap (buffers, native modules, code).` : '';
         return (
@@ -167,7 +168,7 @@ function gcFindings(m: RuntimeMeasurements): Finding[] {
     gc?.timeShare,
     gc === undefined ? 'no GC durations reported' : `${percent(gc.timeShare)} of ${seconds(m.periodSeconds)}${split ? ` (${split})` : ', no GC'}`,
     (verdict) => {
-      if (verdict === 'unknown') return 'GC durations are not reported: serve v8js_gc_duration_seconds (or prom-client nodejs_gc_duration_seconds).';
+      if (verdict === 'unknown') return `GC durations are not reported: serve ${METRICS.gcDuration.name} (or prom-client's GC histogram).`;
       if (verdict === 'ok') return 'GC takes little time from requests.';
       if (dominant === 'minor')
         return (
@@ -214,7 +215,7 @@ function allocationFinding(m: RuntimeMeasurements): Finding {
     area: 'allocation',
     title: 'allocation rate',
     ...(rate === undefined ? {} : { value: rate }),
-    measured: rate === undefined ? 'not reported (v8js.memory.heap.allocated needs Node 26+)' : `${bytes(rate)}/s`,
+    measured: rate === undefined ? `not reported (${METRICS.heapAllocated.name} needs Node 26+)` : `${bytes(rate)}/s`,
     // No threshold: the rate is context for the GC findings, not a fault by itself.
     verdict: rate === undefined ? 'unknown' : 'ok',
     recommendation:
@@ -245,7 +246,7 @@ function eventLoopFindings(m: RuntimeMeasurements): Finding[] {
     m.eventLoopUtilization,
     m.eventLoopUtilization === undefined ? 'not reported (prom-client has no utilization)' : percent(m.eventLoopUtilization),
     (verdict) => {
-      if (verdict === 'unknown') return 'Event-loop utilization is not reported: serve nodejs_eventloop_utilization_ratio (nodevitals).';
+      if (verdict === 'unknown') return `Event-loop utilization is not reported: serve nodevitals' ${METRICS.eventLoopUtilization.name}.`;
       if (verdict === 'ok') return 'The loop has room for bursts.';
       return 'The JavaScript thread is nearly always busy: scale out or shed load, and profile with node --cpu-prof to cut the work per request.';
     },
