@@ -169,7 +169,9 @@ function frame(state: TopState, printable: string, options: TopOptions): string[
   else {
     const findings = judgeRuntime(m);
     const worst = findings.findings.filter((finding) => finding.verdict === 'critical' || finding.verdict === 'warning');
-    lines.push(`status: ${paint(findings.verdict, findings.verdict, options.color)}${worst.length ? `: ${worst.map((finding) => finding.title).join(', ')}` : ''}`.slice(0, WIDTH + 20));
+    const titles = worst.length ? `: ${worst.map((finding) => finding.title).join(', ')}` : '';
+    const detail = `${titles}`.slice(0, WIDTH - 'status: '.length - findings.verdict.length);
+    lines.push(`status: ${paint(findings.verdict, findings.verdict, options.color)}${detail}`);
   }
   lines.push('', thresholdsLegend());
   return lines;
