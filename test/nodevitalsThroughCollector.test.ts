@@ -2,7 +2,7 @@
 // real Collector (collector-config/gateway.yaml) receiving OTLP from a real
 // process with a stalled loop, scraped under the Collector's spelling of the names.
 import { CollectorProcess, GATEWAY_CONFIG } from './tools/collector';
-import { finding, runCli, startServedApp, type JsonReport, type ServedApp } from '../packages/cli/test/helpers/cli';
+import { finding, runCli, startServedApp, waitForLines, type JsonReport, type ServedApp } from '../packages/cli/test/helpers/cli';
 
 describe('nodevitals report through the Collector gateway', () => {
   let gateway: CollectorProcess;
@@ -11,6 +11,7 @@ describe('nodevitals report through the Collector gateway', () => {
   beforeAll(async () => {
     gateway = await (await CollectorProcess.create('gateway', GATEWAY_CONFIG)).start();
     app = await startServedApp('stall', 'nodevitals', [], { OTLP_ENDPOINT: `http://${gateway.otlpEndpoint}` });
+    await waitForLines(app, 'stalled', 5);
   }, 120_000);
 
   afterAll(async () => {

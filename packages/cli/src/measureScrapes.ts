@@ -1,4 +1,4 @@
-import type { GcKindMeasurements, RuntimeMeasurements } from '@nodevitals/instrumentation';
+import type { GcKindMeasurements, RuntimeMeasurements, WorkerMeasurements } from '@nodevitals/instrumentation';
 import { METRIC_NAMES, type Naming } from './metricNames.js';
 import type { MetricsPage, Sample } from './parsePrometheusText.js';
 
@@ -109,20 +109,61 @@ function activeHandles(page: MetricsPage): number | undefined {
   );
 }
 
-/**
- * Worker threads, from whatever worker series the page has: the distinct
- * thread ids on series named after workers. Undefined when there are none.
- */
-function workers(page: MetricsPage): number | undefined {
-  const names = [...page.byName.keys()].filter((name) => /(^|_)workers?(_|$)/.test(name));
-  if (names.length === 0) return undefined;
-  const ids = new Set<string>();
-  for (const name of names) {
-    for (const sample of page.byName.get(name)!) {
-      for (const [key, value] of Object.entries(sample.labels)) if (/thread|worker/.test(key)) ids.add(value);
-    }
+/** Per worker thread (`thread_id`), the values of a series. */
+function byThread(samples: readonly Sample[] | undefined, where: (sample: Sample) => boolean = () => true): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const sample of samples ?? []) {
+    const thread = labelOf(sample, METRIC_NAMES.threadLabel);
+    if (thread !== undefined && where(sample) && Number.isFinite(sample.value)) values.set(thread, (values.get(thread) ?? 0) + sample.value);
   }
-  return ids.size;
+  return values;
+}
+
+/** The workers family's figures: count, busiest loop over the period, fullest heap. Undefined without worker series. */
+function workers(first: MetricsPage, last: MetricsPage): WorkerMeasurements | undefined {
+  const heapUsed = byThread(samplesOf(last, METRIC_NAMES.workerHeapUsed));
+  const heapLimit = byThread(samplesOf(last, METRIC_NAMES.workerHeapLimit));
+  const count = gauge(last, METRIC_NAMES.workerCount) ?? (heapUsed.size > 0 ? heapUsed.size : undefined);
+  if (count === undefined) return undefined;
+  const loop = (page: MetricsPage, state: string): Map<string, number> =>
+    byThread(samplesOf(page, METRIC_NAMES.workerLoopTime), (sample) => labelOf(sample, METRIC_NAMES.loopStateLabel) === state);
+  const [activeBefore, idleBefore, activeAfter, idleAfter] = [loop(first, 'active'), loop(first, 'idle'), loop(last, 'active'), loop(last, 'idle')];
+  const utilizations = [...activeAfter.keys()].flatMap((thread) => {
+    const active = increase(activeBefore.get(thread), activeAfter.get(thread));
+    const idle = increase(idleBefore.get(thread), idleAfter.get(thread));
+    return active !== undefined && idle !== undefined && active + idle > 0 ? [active / (active + idle)] : [];
+  });
+  const shares = [...heapUsed].flatMap(([thread, used]) => {
+    const limit = heapLimit.get(thread);
+    return limit ? [used / limit] : [];
+  });
+  return {
+    count,
+    ...(utilizations.length > 0 ? { busiestUtilization: Math.max(...utilizations) } : {}),
+    ...(shares.length > 0 ? { fullestHeapShare: Math.max(...shares) } : {}),
+  };
+}
+
+/** The growth threshold compares the handle floor with the floor an hour earlier; each floor is the lowest count over 5 minutes. */
+const HOUR_MILLIS = 3_600_000;
+const FLOOR_MILLIS = 5 * 60_000;
+
+/** Active-handle floor at the end over the floor at the start, for a period of an hour (the most --seconds allows). */
+function handlesGrowth(scrapes: readonly Scrape[]): number | undefined {
+  const first = scrapes[0].atMillis;
+  const last = scrapes[scrapes.length - 1].atMillis;
+  // Scrapes are timed from the first, so an hour's period ends a little short of 3600 s.
+  if (last - first < HOUR_MILLIS * 0.99) return undefined;
+  const floor = (from: number, to: number): number | undefined => {
+    const counts = scrapes
+      .filter((scrape) => scrape.atMillis >= from && scrape.atMillis <= to)
+      .map((scrape) => activeHandles(scrape.page))
+      .filter((count) => count !== undefined);
+    return counts.length > 0 ? Math.min(...counts) : undefined;
+  };
+  const before = floor(first, first + FLOOR_MILLIS);
+  const after = floor(last - FLOOR_MILLIS, last);
+  return before !== undefined && after !== undefined && before > 0 ? after / before : undefined;
 }
 
 export function namingOf(page: MetricsPage): Naming {
@@ -169,9 +210,10 @@ export function measureScrapes(scrapes: readonly Scrape[]): RuntimeMeasurements 
     eventLoopDelayP99Seconds: delays.length > 0 ? Math.max(...delays) : undefined,
     eventLoopUtilization: eventLoopUtilization(scrapes),
     activeHandles: activeHandles(last.page),
+    activeHandlesGrowth: handlesGrowth(scrapes),
     openFileDescriptors: gauge(last.page, METRIC_NAMES.openFds),
     fileDescriptorLimit: gauge(last.page, METRIC_NAMES.fdLimit),
-    workers: workers(last.page),
+    workers: workers(first.page, last.page),
   };
   return Object.fromEntries(Object.entries(measured).filter(([, value]) => value !== undefined)) as unknown as RuntimeMeasurements;
 }

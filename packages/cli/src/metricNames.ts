@@ -26,6 +26,12 @@ export const METRIC_NAMES = Object.freeze({
   activeHandlesAndRequests: ['nodejs_active_handles_total', 'nodejs_active_requests_total'],
   openFds: ['process_unix_file_descriptor_count_value', 'process_unix_file_descriptor_count', 'process_open_fds'],
   fdLimit: ['process_unix_file_descriptor_limit', 'process_max_fds'],
+  /** The workers family (opt-in): one series per worker thread, by `thread_id`. */
+  workerCount: ['nodejs_worker_count_value', 'nodejs_worker_count'],
+  workerLoopTime: ['nodejs_worker_eventloop_time_seconds_total'],
+  workerHeapUsed: ['nodejs_worker_heap_used_bytes'],
+  workerHeapLimit: ['nodejs_worker_heap_limit_bytes'],
+  threadLabel: ['thread_id'],
   /** The GC kind label: ours, or prom-client's. */
   gcKindLabel: ['v8js_gc_type', 'kind'],
   loopStateLabel: ['nodejs_eventloop_state'],

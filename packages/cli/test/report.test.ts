@@ -2,7 +2,7 @@
 // state a person would run the report to find: idle, GC pressure, a stalled
 // loop, a heap near its limit; in nodevitals and prom-client names.
 import { THRESHOLDS } from '@nodevitals/instrumentation';
-import { finding, runCli, startServedApp, type JsonReport, type ServedApp } from './helpers/cli';
+import { finding, runCli, startServedApp, waitForLines, type JsonReport, type ServedApp } from './helpers/cli';
 
 const SECONDS = '4';
 
@@ -30,7 +30,7 @@ describe('nodevitals report on a healthy process, and in prom-client names', () 
       startServedApp('idle'),
       startServedApp('idle', 'prom-client-view'),
       // The young generation counts in V8's heap limit; one small semi-space leaves the limit ~ the old space.
-      startServedApp('heap', 'nodevitals', ['--max-old-space-size=64', '--max-semi-space-size=1']),
+      startServedApp('heap', 'nodevitals', ['--max-old-space-size=128', '--max-semi-space-size=1', '--expose-gc']),
     ]);
     apps.push(idleApp, viewApp, heapApp);
     [idle, text, promView, heap] = await Promise.all([
@@ -118,6 +118,7 @@ describe('nodevitals report on processes in trouble', () => {
       startServedApp('stall', 'prom-client'),
     ]);
     apps.push(gcApp, stallApp, promClientApp);
+    await Promise.all([waitForLines(stallApp, 'stalled', 5), waitForLines(promClientApp, 'stalled', 2)]);
     [gc, stall, promClientStall] = await Promise.all([reportOn(gcApp), reportOn(stallApp), reportOn(promClientApp)]);
   }, 120_000);
 
@@ -149,8 +150,8 @@ describe('nodevitals report on processes in trouble', () => {
 
   it("finds the same stall through prom-client's own collectDefaultMetrics() names", () => {
     expect(promClientStall.report.naming).toBe('prom-client');
+    expect(finding(promClientStall.report, 'eventLoopDelay')).toMatchObject({ verdict: 'critical' });
     expect(promClientStall.code).toBe(1);
-    expect(finding(promClientStall.report, 'eventLoopDelay').verdict).toBe('critical');
     // prom-client has no heap limit and no utilization: said so, not guessed.
     expect(finding(promClientStall.report, 'heapUsed')).toMatchObject({ verdict: 'unknown' });
     expect(finding(promClientStall.report, 'heapUsed').measured).toContain('limit not reported');

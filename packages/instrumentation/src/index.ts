@@ -18,5 +18,5 @@ export { judgeRuntime, REPORT_AREAS } from './report/findings.js';
 export type { Finding, RuntimeFindings, Verdict, ReportArea } from './report/findings.js';
 export { formatFindings } from './report/formatFindings.js';
 export type { FormatOptions } from './report/formatFindings.js';
-export type { RuntimeMeasurements, GcMeasurements, GcKindMeasurements } from './report/RuntimeMeasurements.js';
+export type { RuntimeMeasurements, GcMeasurements, GcKindMeasurements, WorkerMeasurements } from './report/RuntimeMeasurements.js';
 export { PACKAGE_VERSION } from './version.js';

@@ -32,6 +32,19 @@ export async function startServedApp(behaviour: string, naming = 'nodevitals', n
   };
 }
 
+/**
+ * Resolves once the app printed `line` `times` times. The delay p99 covers a
+ * 60 s window of loop iterations, and start-up runs hundreds of quick ones: a
+ * few stalls must have happened before they are 1 % of the window.
+ */
+export async function waitForLines(app: ServedApp, line: string, times: number, timeoutMillis = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (app.child.output().stdout.split('\n').filter((printed) => printed === line).length < times) {
+    if (Date.now() > deadline) throw new Error(`the app printed ${JSON.stringify(line)} fewer than ${times} times in ${timeoutMillis} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export interface JsonReport {
   endpoint: string;
   naming: string;

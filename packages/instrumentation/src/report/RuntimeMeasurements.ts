@@ -26,8 +26,17 @@ export interface RuntimeMeasurements {
   readonly activeHandlesGrowth?: number;
   readonly openFileDescriptors?: number;
   readonly fileDescriptorLimit?: number;
-  /** Worker threads running; undefined when the source does not report workers. */
-  readonly workers?: number;
+  /** Worker threads; undefined when the source does not report workers. */
+  readonly workers?: WorkerMeasurements;
+}
+
+export interface WorkerMeasurements {
+  /** Worker threads running. */
+  readonly count: number;
+  /** The highest event-loop utilization of any worker over the period, 0 to 1. */
+  readonly busiestUtilization?: number;
+  /** The highest heap used / heap limit of any worker. */
+  readonly fullestHeapShare?: number;
 }
 
 export interface GcMeasurements {

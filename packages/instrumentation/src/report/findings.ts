@@ -288,18 +288,47 @@ function handleFindings(m: RuntimeMeasurements): Finding[] {
   return [fds, handles];
 }
 
-function workerFinding(m: RuntimeMeasurements): Finding {
-  return {
-    area: 'workers',
-    title: 'worker threads',
-    ...(m.workers === undefined ? {} : { value: m.workers }),
-    measured: m.workers === undefined ? 'not reported' : `${m.workers} running`,
-    verdict: m.workers === undefined ? 'unknown' : 'ok',
-    recommendation:
-      m.workers === undefined
-        ? 'Workers are not reported by this source; each worker has its own heap and loop, measure it from inside.'
-        : 'Each worker has its own heap and event loop: an overloaded worker does not show in the main thread figures.',
-  };
+function workerFindings(m: RuntimeMeasurements): Finding[] {
+  const workers = m.workers;
+  if (workers === undefined) {
+    return [
+      {
+        area: 'workers',
+        title: 'worker threads',
+        measured: 'not reported',
+        verdict: 'unknown',
+        recommendation: 'Workers are not reported by this source (the workers family is opt-in); each worker has its own heap and loop.',
+      },
+    ];
+  }
+  const findings: Finding[] = [
+    {
+      area: 'workers',
+      title: 'worker threads',
+      value: workers.count,
+      measured: `${workers.count} running`,
+      verdict: 'ok',
+      recommendation: 'Each worker has its own heap and event loop: an overloaded worker does not show in the main thread figures.',
+    },
+  ];
+  // Graded with the main thread's thresholds: a worker's loop and heap fail the same way.
+  if (workers.busiestUtilization !== undefined) {
+    findings.push(
+      judged('workers', 'eventLoopUtilization', 'busiest worker event loop', workers.busiestUtilization, percent(workers.busiestUtilization), (verdict) =>
+        verdict === 'ok' ? 'Workers have room.' : 'A worker is nearly always busy: add workers (a bigger pool) or cut the work per task; profile it with --cpu-prof.',
+      ),
+    );
+  }
+  if (workers.fullestHeapShare !== undefined) {
+    findings.push(
+      judged('workers', 'heapUsed', 'fullest worker heap / its limit', workers.fullestHeapShare, percent(workers.fullestHeapShare), (verdict) =>
+        verdict === 'ok'
+          ? 'Worker heaps have room under their limits.'
+          : "A worker is near its heap limit (resourceLimits.maxOldGenerationSizeMb), past which it is stopped: raise the worker's limit or hold less in it.",
+      ),
+    );
+  }
+  return findings;
 }
 
 const RANK: Record<Verdict, number> = { unknown: 0, ok: 1, warning: 2, critical: 3 };
@@ -312,7 +341,7 @@ export function judgeRuntime(measurements: RuntimeMeasurements): RuntimeFindings
     allocationFinding(measurements),
     ...eventLoopFindings(measurements),
     ...handleFindings(measurements),
-    workerFinding(measurements),
+    ...workerFindings(measurements),
   ];
   const worst = findings.reduce((found, finding) => (RANK[finding.verdict] > RANK[found] ? finding.verdict : found), 'ok' as Verdict);
   return { verdict: worst === 'unknown' ? 'ok' : worst, periodSeconds: measurements.periodSeconds, findings };

@@ -59,6 +59,18 @@ describe('judgeRuntime', () => {
     expect(major.recommendation).toContain('--max-old-space-size');
   });
 
+  it("grades workers with the main thread's thresholds, and says when they are not reported", () => {
+    const report = judgeRuntime({ periodSeconds: 10, workers: { count: 3, busiestUtilization: 0.96, fullestHeapShare: 0.5 } });
+    const workers = report.findings.filter((entry) => entry.area === 'workers');
+    expect(workers.map((entry) => [entry.title, entry.verdict])).toEqual([
+      ['worker threads', 'ok'],
+      ['busiest worker event loop', 'critical'],
+      ['fullest worker heap / its limit', 'ok'],
+    ]);
+    expect(report.verdict).toBe('critical');
+    expect(judgeRuntime({ periodSeconds: 10 }).findings.filter((entry) => entry.area === 'workers')).toMatchObject([{ verdict: 'unknown', measured: 'not reported' }]);
+  });
+
   it('is critical overall when one finding is, and ignores unknown ones', () => {
     expect(judgeRuntime({ periodSeconds: 10 }).verdict).toBe('ok');
     expect(judgeRuntime({ periodSeconds: 10, eventLoopDelayP99Seconds: 2 }).verdict).toBe('critical');
