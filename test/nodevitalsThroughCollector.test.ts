@@ -11,7 +11,7 @@ describe('nodevitals report through the Collector gateway', () => {
   beforeAll(async () => {
     gateway = await (await CollectorProcess.create('gateway', GATEWAY_CONFIG)).start();
     app = await startServedApp('stall', 'nodevitals', [], { OTLP_ENDPOINT: `http://${gateway.otlpEndpoint}` });
-    await waitForLines(app, 'stalled', 5);
+    await waitForLines(app, 'stalled', 12);
   }, 120_000);
 
   afterAll(async () => {

@@ -118,7 +118,7 @@ describe('nodevitals report on processes in trouble', () => {
       startServedApp('stall', 'prom-client'),
     ]);
     apps.push(gcApp, stallApp, promClientApp);
-    await Promise.all([waitForLines(stallApp, 'stalled', 5), waitForLines(promClientApp, 'stalled', 2)]);
+    await Promise.all([waitForLines(stallApp, 'stalled', 12), waitForLines(promClientApp, 'stalled', 2)]);
     [gc, stall, promClientStall] = await Promise.all([reportOn(gcApp), reportOn(stallApp), reportOn(promClientApp)]);
   }, 120_000);
 
