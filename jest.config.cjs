@@ -23,6 +23,7 @@ module.exports = {
   projects: [
     project('instrumentation'),
     project('exporter-presets'),
+    project('cli'),
     // Repository-level checks: collector configs, rules, dashboard, docs, examples.
     { ...project('repo'), displayName: 'repo', rootDir: '<rootDir>/test', testMatch: ['<rootDir>/**/*.test.ts'] },
   ],

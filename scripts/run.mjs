@@ -2,7 +2,7 @@
 // On a fresh machine with only Node and npm, this switches to a supported Node
 // line (fetched from the npm registry) if the machine's is not one, fetches
 // pnpm through npx, installs the workspace, builds what changed, and then runs
-// the demo or every test (installing Debian's prometheus first, if root).
+// the demo or every test (installing Debian's prometheus and tmux first, if root).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -76,24 +76,33 @@ function onPath(binary) {
   });
 }
 
-const missingPrometheus = () => ['prometheus', 'promtool'].filter((binary) => !onPath(binary));
+/** Debian packages the suite needs, by the binaries that show they are installed. */
+const SUITE_PACKAGES = [
+  // The suite checks our output with a real Prometheus and promtool.
+  { name: 'prometheus', binaries: ['prometheus', 'promtool'] },
+  // `nodevitals top` is tested in a real terminal: tmux send-keys and capture-pane.
+  { name: 'tmux', binaries: ['tmux'] },
+];
 
-/** The suite checks our output with a real Prometheus and promtool (Debian's `prometheus` package). */
-function ensurePrometheus() {
-  const missing = missingPrometheus();
+const missingBinaries = () => SUITE_PACKAGES.flatMap(({ binaries }) => binaries.filter((binary) => !onPath(binary)));
+
+/** Installs the Debian packages the suite needs (prometheus, tmux) when their binaries are missing; as root only. */
+function ensureSuiteTools() {
+  const missing = missingBinaries();
   if (missing.length === 0) return;
-  const command = 'apt-get update && apt-get install -y --no-install-recommends prometheus';
+  const packages = SUITE_PACKAGES.filter(({ binaries }) => binaries.some((binary) => missing.includes(binary))).map(({ name }) => name);
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}`;
   if (process.getuid?.() !== 0) {
-    console.error(`${missing.join(' and ')} not found: the suite needs Debian's prometheus package; install it as root: ${command}`);
+    console.error(`${missing.join(' and ')} not found: the suite needs Debian's ${packages.join(' and ')} package(s); install them as root: ${command}`);
     process.exit(1);
   }
-  log(`installing Debian's prometheus package (${missing.join(' and ')} not found)`);
+  log(`installing Debian's ${packages.join(' and ')} package(s) (${missing.join(' and ')} not found)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   must(['apt-get'], ['update'], { env });
-  must(['apt-get'], ['install', '-y', '--no-install-recommends', 'prometheus'], { env });
-  const still = missingPrometheus();
+  must(['apt-get'], ['install', '-y', '--no-install-recommends', ...packages], { env });
+  const still = missingBinaries();
   if (still.length > 0) {
-    console.error(`${still.join(' and ')} still not found on PATH after installing Debian's prometheus package`);
+    console.error(`${still.join(' and ')} still not found on PATH after installing Debian's ${packages.join(' and ')} package(s)`);
     process.exit(1);
   }
 }
@@ -194,7 +203,7 @@ function test(pnpm) {
   const env = { ...process.env, NODEVITALS_PNPM: pnpm.join(' '), OTEL_METRICS_EXPORTER: 'none' };
   log('type-checking packages and the tests (the examples were type-checked by their build)');
   let typecheckFailed = 0;
-  for (const project of ['packages/instrumentation', 'packages/exporter-presets', 'test']) {
+  for (const project of ['packages/instrumentation', 'packages/exporter-presets', 'packages/cli', 'test']) {
     const status = run(['node'], [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(project, 'tsconfig.json'), '--noEmit'], { env });
     if (status !== 0) typecheckFailed++;
   }
@@ -256,7 +265,7 @@ if (!['test', 'demo', 'build'].includes(mode)) {
   process.exit(2);
 }
 if (!supportedNode()) rerunOnSupportedNode();
-if (mode === 'test') ensurePrometheus();
+if (mode === 'test') ensureSuiteTools();
 const pnpm = pnpmCommand();
 installIfNeeded(pnpm);
 build(pnpm);

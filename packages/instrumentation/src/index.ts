@@ -27,4 +27,11 @@ export {
 } from './diagnostics/DiagnosticsOptions.js';
 export type { CaptureKind, DiagnosticsOptions } from './diagnostics/DiagnosticsOptions.js';
 export type { CaptureCounts, SkipReason } from './diagnostics/CaptureBudget.js';
+export { runtimeReport } from './report/runtimeReport.js';
+export type { RuntimeReport, RuntimeReportOptions } from './report/runtimeReport.js';
+export { judgeRuntime, REPORT_AREAS } from './report/findings.js';
+export type { Finding, RuntimeFindings, Verdict, ReportArea } from './report/findings.js';
+export { formatFindings } from './report/formatFindings.js';
+export type { FormatOptions } from './report/formatFindings.js';
+export type { RuntimeMeasurements, GcMeasurements, GcKindMeasurements, WorkerMeasurements } from './report/RuntimeMeasurements.js';
 export { PACKAGE_VERSION } from './version.js';

@@ -7,7 +7,7 @@ import { createObservable, requireSource, type FamilyContext, type MetricFamily 
 
 type HeapInfoWithAllocation = HeapInfo & { total_allocated_bytes?: number };
 
-function allocatedBytes(heapStatistics: () => HeapInfo): number | undefined {
+export function allocatedBytes(heapStatistics: () => HeapInfo): number | undefined {
   try {
     return (heapStatistics() as HeapInfoWithAllocation).total_allocated_bytes;
   } catch {

@@ -1,0 +1,48 @@
+// The command as published: both packages packed, installed from the
+// tarballs into a fresh project, and run through npx as a user runs it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packAndInstall } from '../../../../scripts/pack-and-install';
+import { startServedApp, type ServedApp } from '../helpers/cli';
+
+describe('the packed nodevitals command', () => {
+  let project: string;
+  let app: ServedApp;
+
+  beforeAll(async () => {
+    [project, app] = await Promise.all([Promise.resolve().then(() => packAndInstall(['instrumentation', 'cli'], [])), startServedApp('idle')]);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (project) rmSync(project, { recursive: true, force: true });
+    await app?.stop();
+  });
+
+  it('runs with npx from the installed bin: --help, and a report against a real process', () => {
+    const help = spawnSync('npx', ['--no-install', 'nodevitals', '--help'], { cwd: project, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: nodevitals report <url>');
+    const report = spawnSync('npx', ['--no-install', 'nodevitals', 'report', app.url, '--seconds', '2', '--json'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(report.stderr).toBe('');
+    expect(report.status).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({ naming: 'nodevitals', verdict: expect.stringMatching(/^(ok|warning)$/) });
+  }, 90_000);
+
+  it('exports runtimeReport() from the installed instrumentation, to ES modules and CommonJS', () => {
+    // Each script has work of its own (the timer): the report's wait never keeps a process alive by itself.
+    writeFileSync(join(project, 'esm.mjs'), `import { runtimeReport } from '@nodevitals/instrumentation';
+      const work = setTimeout(() => {}, 10000);
+      const report = await runtimeReport({ durationMillis: 200 });
+      clearTimeout(work);
+      console.log(JSON.stringify({ verdict: report.verdict, areas: report.findings.length, text: report.format().split('\\n')[0] }));`);
+    writeFileSync(join(project, 'cjs.cjs'), `const work = setTimeout(() => {}, 10000);
+      require('@nodevitals/instrumentation').runtimeReport({ durationMillis: 200 })
+      .then((report) => clearTimeout(work) ?? console.log(JSON.stringify({ verdict: report.verdict, areas: report.findings.length, text: report.format().split('\\n')[0] })));`);
+    for (const file of ['esm.mjs', 'cjs.cjs']) {
+      const result = JSON.parse(execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' })) as { areas: number; text: string };
+      expect(result.areas).toBeGreaterThanOrEqual(10);
+      expect(result.text).toMatch(/^nodevitals runtime report: pid \d+ over 0\.\d s$/);
+    }
+  });
+});
