@@ -14,10 +14,10 @@ import { PendingSamples } from './PendingSamples.js';
  * that stays true: an idle process is woken about once a second, as on the
  * lines with Node's per-iteration sampler.
  */
-const FIRST_QUIET_PERIOD_MILLIS = 100;
+const FIRST_QUIET_PERIOD_MILLIS = 50;
 const LAST_QUIET_PERIOD_MILLIS = 1000;
 /** Consecutive quiet ticks at the configured resolution before the timer slows down. */
-const QUIET_TICKS_BEFORE_SLOWING = 10;
+const QUIET_TICKS_BEFORE_SLOWING = 5;
 /**
  * Loop iterations other than the tick's own, between two ticks, that still
  * let the active time be read as one stretch: a stall run by a timer of its
@@ -54,15 +54,19 @@ type Sources = Required<Pick<RuntimeSources, 'now' | 'setRepeatingTimer' | 'clea
  *
  * While the loop is quiet (no iteration but the timer's own, and under
  * 1 ms of active time, for `QUIET_TICKS_BEFORE_SLOWING` ticks, seen in
- * libuv's loop count) the timer slows to 100 ms, then to 400 ms and 1 s, never
- * waiting longer than the loop has been quiet, and returns to the configured
+ * libuv's loop count) the timer slows to 50 ms, then doubles its period up
+ * to 1 s (ten wake-ups from work to the 1 s period), never waiting longer
+ * than the loop has been quiet, and returns to the configured
  * resolution as soon as a slow tick finds the loop turning more than a stall
  * would make it (V8's tasks, timers, I/O) or finds work. A slow tick that finds work
  * (1 ms or more of active time) knows how many iterations ran since the last
  * one: with at most a stall's worth, the whole active time is that stall,
- * whatever its phase (the timer need not be late at all); with more, each
- * further iteration is taken off as a short one (`SHORT_ITERATION_MILLIS`),
- * and the capped estimate stays the floor.
+ * whatever its phase (the timer need not be late at all); with more, it
+ * cannot tell one stall among short iterations from several stalls, and
+ * reads the lesser of the two (each further iteration taken off as a short
+ * one, `SHORT_ITERATION_MILLIS`, or the active time shared between as many
+ * stalls as the iterations allow), the capped estimate being the floor: it
+ * under-reads such a stall rather than report one that did not happen.
  * Either way the timer returns to the configured resolution until the loop
  * is quiet again, so work that repeats is measured one stall per tick. A slow
  * tick counts as the ticks the configured resolution would have fired in its
@@ -197,12 +201,18 @@ export class TimerDelaySampler implements EventLoopSampler {
       }
       return;
     }
-    // Iterations beyond a stall's own count as at most SHORT_ITERATION_MILLIS each.
+    // Iterations beyond a stall's own count as at most SHORT_ITERATION_MILLIS
+    // each, or as further stalls sharing the active time: whichever reads less.
     const others = Math.max(0, foreign - FOREIGN_ITERATIONS_OF_ONE_STALL);
-    const micros = (quiet ? active : Math.min(active, Math.max(capped, active - others * SHORT_ITERATION_MILLIS))) * 1000;
-    const onTime = Math.max(1, Math.round(interval / resolution)) - 1;
-    slot.record(micros);
-    this.pending.record(micros);
+    const stalls = Math.max(1, Math.ceil(foreign / FOREIGN_ITERATIONS_OF_ONE_STALL));
+    const estimate = Math.min(active - others * SHORT_ITERATION_MILLIS, active / stalls);
+    const micros = (quiet ? active : Math.min(active, Math.max(capped, estimate))) * 1000;
+    const ticks = Math.max(1, Math.round(interval / resolution));
+    // Read as several stalls, each is one sample.
+    const read = quiet || micros === active * 1000 ? 1 : Math.min(ticks, stalls);
+    const onTime = ticks - read;
+    slot.recordMany(micros, read);
+    this.pending.record(micros, read);
     if (onTime > 0) {
       slot.recordMany(0, onTime);
       this.pending.record(0, onTime);
@@ -218,7 +228,7 @@ export class TimerDelaySampler implements EventLoopSampler {
     }
     // Never wait longer than the loop has been quiet: work that repeats is
     // then seen one stall per tick, however far apart its stalls are.
-    const next = Math.min(LAST_QUIET_PERIOD_MILLIS, 4 * this.periodMillis);
+    const next = Math.min(LAST_QUIET_PERIOD_MILLIS, 2 * this.periodMillis);
     if (fromTimer && next > this.periodMillis && at - this.quietSince >= next) this.arm(next);
   }
 }
