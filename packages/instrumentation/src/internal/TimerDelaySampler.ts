@@ -72,8 +72,8 @@ type Sources = Required<Pick<RuntimeSources, 'now' | 'setRepeatingTimer' | 'clea
  * tick counts as the ticks the configured resolution would have fired in its
  * interval: its estimate once and the rest on time (0), so the histogram holds
  * the same samples per second in both modes and merges across processes
- * alike. While slowed, a collection first takes in work done since the last
- * tick, so a stall is never read late.
+ * alike. While slowed, a collection first takes in what happened since the
+ * last tick, so neither a stall nor the count is read late.
  *
  * A tick calls no SDK code: it reads a few numbers and writes a few array
  * cells. The samples reach the SDK's histogram at the next collection
@@ -148,8 +148,9 @@ export class TimerDelaySampler implements EventLoopSampler {
   }
 
   /**
-   * While slowed, a collection takes in what ran since the last tick if it
-   * was work (a stall would otherwise reach the window up to a second late).
+   * While slowed, a collection takes in what ran since the last tick: a
+   * stall would otherwise reach the window up to a second late, and the
+   * count would lag the clock by up to a second of samples.
    */
   private catchUp(): void {
     if (!this.timer || !this.slowed) return;
@@ -176,7 +177,9 @@ export class TimerDelaySampler implements EventLoopSampler {
     const interval = at - this.lastAt;
     const active = Math.max(0, interval - (idle - this.lastIdle));
     const quiet = active < QUIET_ACTIVE_MILLIS;
-    if (!fromTimer && quiet) return;
+    // A read takes in whole resolutions of quiet time too, so that two
+    // samplers (or a sampler and the clock) agree on the count whenever read.
+    if (!fromTimer && quiet && interval < this.options.resolutionMillis) return;
     const loops = this.loopCount();
     const lateness = interval - this.periodMillis;
     const foreign = loops < 0 ? Infinity : loops - this.lastLoops - 1;
@@ -207,7 +210,8 @@ export class TimerDelaySampler implements EventLoopSampler {
     const stalls = Math.max(1, Math.ceil(foreign / FOREIGN_ITERATIONS_OF_ONE_STALL));
     const estimate = Math.min(active - others * SHORT_ITERATION_MILLIS, active / stalls);
     const micros = (quiet ? active : Math.min(active, Math.max(capped, estimate))) * 1000;
-    const ticks = Math.max(1, Math.round(interval / resolution));
+    // A read drops the fraction of a resolution since the last tick (under one sample).
+    const ticks = Math.max(1, fromTimer ? Math.round(interval / resolution) : Math.floor(interval / resolution));
     // Read as several stalls, each is one sample.
     const read = quiet || micros === active * 1000 ? 1 : Math.min(ticks, stalls);
     const onTime = ticks - read;

@@ -49,6 +49,11 @@ function manualLoop({ counting = false } = {}) {
     get now() {
       return now;
     },
+    /** The loop idles `millis` without the timer firing (a collection may come in between ticks). */
+    idleFor(millis: number) {
+      idle += millis;
+      now += millis;
+    },
     /** The loop idles until the timer is due, then fires it. */
     idleTick() {
       if (!timer) throw new Error('no timer');
@@ -156,6 +161,9 @@ describe('timer sampler on a quiet loop (driven clock, libuv loop count)', () =>
     expect(stats.count).toBeLessThanOrEqual(Math.round(loop.now / 10) + 2);
     expect(stats.p50).toBe(0);
     expect(stats.max).toBeLessThan(1000);
+    // A collection between two slow ticks reads the count up to date.
+    loop.idleFor(500);
+    expect(sampler.windowStats()!.count - stats.count).toBe(50);
     sampler.stop();
   });
 
