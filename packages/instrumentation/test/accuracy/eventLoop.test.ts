@@ -80,3 +80,50 @@ describe('event-loop delay on a real loop (fresh process)', () => {
     }
   });
 });
+
+describe('event-loop delay on a loop with nothing else to do (fresh process)', () => {
+  let result: {
+    perIteration: boolean;
+    blocks: number;
+    longestBlock: number;
+    shortestBlock: number;
+    longestStallIteration: number;
+    max: number;
+    p50: number;
+    samples: number;
+    distributionMax: number;
+    samplesAbove25ms: number;
+  };
+  beforeAll(async () => {
+    result = lastJson(await runScenario(join(__dirname, '..', 'scenarios', 'quietLoopStalls.ts')));
+  }, 30_000);
+
+  it('reports each 50 ms stall as its length (within 3 ms of its own timing), though the timer sampler has slowed to 1 s between them', () => {
+    expect(result.blocks).toBe(8);
+    expect(result.shortestBlock).toBeGreaterThanOrEqual(0.05);
+    expect(result.longestStallIteration).toBeGreaterThanOrEqual(result.longestBlock);
+    expect(result.max).toBeGreaterThanOrEqual(result.longestBlock - 0.003);
+    // Nothing longer than the longest stall's iteration (on a quiet machine, the stall itself).
+    expect(result.max).toBeLessThanOrEqual(result.longestStallIteration + 0.003);
+    // Per iteration (24, 26) a quiet loop runs few iterations besides the stalls: its p50 is theirs, not idle time.
+    if (!result.perIteration) expect(result.p50).toBeLessThan(0.001);
+  });
+
+  it('records the stalls once each in the mergeable histogram, the longest as the gauge reads it', () => {
+    // The timer sampler reads a stall whole when its slow tick saw at most
+    // two other iterations. V8's incremental marking (which an idle process
+    // starts by itself, to shrink its heap) turns the loop tens to hundreds
+    // of times in a row; a stall that falls in the same slow tick is read as
+    // the capped estimate (measured: 0-2 of these 8 under a load average of
+    // 25 on 2 cores). Every other stall is read whole.
+    expect(result.samplesAbove25ms).toBeGreaterThanOrEqual(result.perIteration ? result.blocks : result.blocks - 2);
+    // A busy machine may stretch one more iteration past 25 ms; nothing counts a stall twice.
+    expect(result.samplesAbove25ms).toBeLessThanOrEqual(result.blocks + 1);
+    expect(result.distributionMax).toBeCloseTo(result.max, 6);
+    if (!result.perIteration) {
+      // One sample per 10 ms of the ~10 s run, slowed or not.
+      expect(result.samples).toBeGreaterThan(800);
+      expect(result.samples).toBeLessThan(1200);
+    }
+  });
+});
