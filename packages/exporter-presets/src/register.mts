@@ -6,11 +6,16 @@
  * whose dependencies fail to load would otherwise take the application down
  * with it.
  */
+import { isMainThread } from 'node:worker_threads';
 import { reportLoadFailure } from './internal/reportLoadFailure.js';
 
-try {
-  const zeroCode = await import('./internal/zeroCodeStart.js');
-  zeroCode.startFromEnvironment();
-} catch (error) {
-  reportLoadFailure(error);
+// Workers inherit --import but start nothing (one set of readers per process):
+// they must not pay for loading the SDK either, before their first line runs.
+if (isMainThread) {
+  try {
+    const zeroCode = await import('./internal/zeroCodeStart.js');
+    zeroCode.startFromEnvironment();
+  } catch (error) {
+    reportLoadFailure(error);
+  }
 }

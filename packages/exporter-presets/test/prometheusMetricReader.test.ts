@@ -1,4 +1,4 @@
-import { request, Agent } from 'node:http';
+import { request, Agent, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { startRuntimeMetrics, METRICS } from '@nodevitals/instrumentation';
 import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -108,15 +108,21 @@ describe('prometheusMetricReader', () => {
   });
 
   it('answers 50 concurrent scrapes from one collection', async () => {
-    const { provider, address } = await serve({}, false);
+    const { reader, provider, address } = await serve({}, false);
+    // The server's own count of requests handed to the reader (it listens first): no fixed wait, which a
+    // starved machine accepting 50 connections can outlast, decides whether a scrape arrived in time.
+    const server = (reader as unknown as { server: Server }).server;
+    let received = 0;
+    const allReceived = new Promise<void>((resolve) => server.on('request', () => ++received === 50 && resolve()));
     let collections = 0;
     provider
       .getMeter('test')
       .createObservableGauge('slow.gauge')
       .addCallback(async (result) => {
         collections++;
-        // Slow enough that every scrape arrives while this collection runs.
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // Still running when the last of the 50 scrapes arrives, and a moment after.
+        await allReceived;
+        await new Promise((resolve) => setTimeout(resolve, 100));
         result.observe(collections);
       });
     const responses = await Promise.all(Array.from({ length: 50 }, () => httpRequest(address.url)));

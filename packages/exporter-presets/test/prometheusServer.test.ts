@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, startNode, TS_REGISTER, type RunningChild } from './helpers/childProcess';
+import { linesOtherThanHealth } from './helpers/healthLines';
 import { PrometheusServer } from './helpers/prometheusServer';
 
 /**
@@ -28,8 +29,9 @@ describe('a real Prometheus server scraping the preset', () => {
     await prometheus?.stop();
     app?.child.kill('SIGTERM');
     const result = await app?.exited;
-    // No unhandled rejection, and nothing the preset had to warn about while being scraped.
-    expect(result?.stderr).toBe('');
+    // No unhandled rejection, and nothing the preset had to warn about while being scraped (a health
+    // transition is the monitor reporting the loaded test machine's loop or GC, not a scrape problem).
+    expect(linesOtherThanHealth(result?.stderr ?? 'no result')).toEqual([]);
   }, 30_000);
 
   it('scrapes the target successfully', async () => {
