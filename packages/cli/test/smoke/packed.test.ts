@@ -11,7 +11,11 @@ describe('the packed nodevitals command', () => {
   let app: ServedApp;
 
   beforeAll(async () => {
-    [project, app] = await Promise.all([Promise.resolve().then(() => packAndInstall(['instrumentation', 'cli'], [])), startServedApp('idle')]);
+    // The app first, then the packing: packAndInstall() is synchronous and holds this event loop for as long as
+    // npm takes (over 30 s on a loaded machine), so a start-up wait running beside it would time out with the
+    // app's URL still unread in the pipe.
+    app = await startServedApp('idle');
+    project = packAndInstall(['instrumentation', 'cli'], []);
   }, 240_000);
 
   afterAll(async () => {
