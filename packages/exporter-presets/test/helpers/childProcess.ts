@@ -62,7 +62,12 @@ export function startNode(
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           clearInterval(poll);
-          reject(new Error(`child never printed ${JSON.stringify(text)}; stdout: ${stdout}; stderr: ${stderr}`));
+          // When this process's own loop was blocked past the wait, the child's line may sit unread in the
+          // pipe: setImmediate runs after the next poll phase has read it, so only a real silence fails.
+          setImmediate(() => {
+            if (stdout.includes(text)) resolve();
+            else reject(new Error(`child never printed ${JSON.stringify(text)}; stdout: ${stdout}; stderr: ${stderr}`));
+          });
         }, waitMillis);
         const poll = setInterval(() => {
           if (!stdout.includes(text)) return;
