@@ -12,8 +12,9 @@ import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { join } from 'node:path';
 import { METRICS } from '../packages/instrumentation/src/catalog';
+import { prometheusNameOf } from '../scripts/metrics-doc';
 import { DOCS } from './helpers/paths';
-import { loadRules } from './helpers/rules';
+import { loadRules, rawMetricNames } from './helpers/rules';
 import { readYaml } from './helpers/yaml';
 import { AGENT_CONFIG, BUILD_TIMEOUT_MILLIS, GATEWAY_CONFIG, collectorBinary, type CollectorProcess } from './tools/collector';
 import { dashboardQueries, emptyQueries, loadDashboard } from './tools/dashboard';
@@ -70,6 +71,22 @@ const CONDITIONAL: ReadonlySet<string> = new Set([
   ...('total_allocated_bytes' in getHeapStatistics() ? [] : [METRICS.heapAllocated.name]),
 ]);
 
+/**
+ * Of those, the series that cannot exist on this machine at all (no cgroup memory limit on these
+ * processes, no allocation counter before Node 26): a recording rule or dashboard query reading
+ * any of these has nothing to compute from here. The live heap is not among them: the apps' forced
+ * full GCs produce it, so the rules and panels reading it are checked.
+ */
+const containerLimit = (process as { constrainedMemory?: () => number }).constrainedMemory?.() ?? 0;
+const ABSENT_HERE: ReadonlySet<string> = new Set(
+  [
+    ...(containerLimit > 0 && containerLimit < 2 ** 53 ? [] : [METRICS.memoryLimit]),
+    ...('total_allocated_bytes' in getHeapStatistics() ? [] : [METRICS.heapAllocated]),
+  ].map((metric) => prometheusNameOf(metric)),
+);
+const readsAnAbsentSeries = (promql: string, recording: ReturnType<typeof loadRules>['recording']): boolean =>
+  rawMetricNames(promql, recording).some((name) => ABSENT_HERE.has(name));
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 let pipeline: Pipeline;
@@ -86,6 +103,9 @@ beforeAll(async () => {
     NODEVITALS_DISK_IO: 'true',
     NODEVITALS_THREAD_CPU: 'true',
     NODEVITALS_LOOP_COUNTERS: 'true',
+    NODEVITALS_WORKERS: 'true',
+    // One worker thread in each app, for the worker series to report.
+    APP_WORKER: 'true',
   };
   apps = [new FleetApp('checkout', 'checkout-1', '--import', env), new FleetApp('billing', 'billing-1', '--require', env)];
 }, BUILD_TIMEOUT_MILLIS);
@@ -171,11 +191,13 @@ describe('apps → agent.yaml → 2 × gateway.yaml → Prometheus (shipped job 
 
   test('the recording rules yield series and every rule, alerts included, evaluates without error', async () => {
     const { recording, alerts } = loadRules();
+    const computable = recording.filter((rule) => !readsAnAbsentSeries(rule.expr, recording)).map((rule) => rule.record!);
+    expect(computable.length).toBeGreaterThan(recording.length / 2);
     let empty: string[] = [];
     await pipeline.prometheus.poll(
       async () => {
         empty = [];
-        for (const record of recording.map((rule) => rule.record!)) {
+        for (const record of computable) {
           if ((await pipeline.prometheus.query(record)).length === 0) empty.push(record);
         }
         return empty.length === 0;
@@ -191,7 +213,9 @@ describe('apps → agent.yaml → 2 × gateway.yaml → Prometheus (shipped job 
   }, 90_000);
 
   test('every dashboard query returns series', async () => {
-    const queries = dashboardQueries(loadDashboard());
+    const { recording } = loadRules();
+    const queries = dashboardQueries(loadDashboard()).filter((query) => !readsAnAbsentSeries(query.promql, recording));
+    expect(queries.length).toBeGreaterThanOrEqual(15);
     expect(await emptyQueries(pipeline.prometheus, queries, 60_000)).toEqual([]);
   }, 90_000);
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopAll } from './helpers/children';
 import { PROMETHEUS_DIR, RULE_FILES } from './helpers/paths';
-import { promtool } from './helpers/promtool';
+import { promtool, PROMTOOL_TIMEOUT_MILLIS } from './helpers/promtool';
 import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { NAMINGS, scrapePresetInEveryNaming, servedOnEitherPath, type Scrape } from './helpers/scrape';
@@ -134,7 +134,7 @@ describe('alert rules', () => {
         'NodejsFileDescriptorsNearLimit',
       ]);
     }
-  });
+  }, PROMTOOL_TIMEOUT_MILLIS + 10_000);
 
   test('promtool test rules catches a wrong expectation (the cases are not vacuous)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nodevitals-rules-'));
@@ -154,7 +154,7 @@ describe('alert rules', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, PROMTOOL_TIMEOUT_MILLIS + 10_000);
 });
 
 test('a series the preset suffixes with _value is also read under the name the Collector exporter gives it', () => {

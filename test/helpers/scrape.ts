@@ -50,8 +50,9 @@ export const NAMINGS: readonly Naming[] = ['semconv', 'prom-client'];
 /**
  * A real scrape of @nodevitals/exporter-presets' Prometheus endpoint, served
  * by examples/prometheus-scrape (runtime metrics + the preset's reader, in
- * the given naming) on a free port. Waits until a GC and an event-loop
- * sample have been recorded, so the histogram and window series are present.
+ * the given naming) on a free port. Waits until a GC, a major GC and an
+ * event-loop sample have been recorded, so the histogram, window and live-heap
+ * series are present.
  */
 export async function scrapePreset(env: Record<string, string> = {}, naming: Naming = 'semconv'): Promise<Scrape> {
   assertPackagesBuilt();
@@ -68,7 +69,11 @@ export async function scrapePreset(env: Record<string, string> = {}, naming: Nam
     for (;;) {
       const scrape = parseExposition(await fetchText(url));
       const gc = naming === 'prom-client' ? 'nodejs_gc_duration_seconds_bucket' : 'v8js_gc_duration_seconds_bucket';
-      const complete = [gc, 'nodejs_eventloop_delay_distribution_seconds_bucket'].every((name) => scrape.names.has(name));
+      // The live-heap gauge appears once the first major GC's entry reaches its observer
+      // (start-up has one; on a loaded machine its entry may arrive after the first scrape).
+      const complete = [gc, 'nodejs_eventloop_delay_distribution_seconds_bucket', 'v8js_memory_heap_live_bytes'].every((name) =>
+        scrape.names.has(name),
+      );
       if (complete || Date.now() > deadline) return scrape;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }

@@ -5,6 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ROOT } from '../helpers/paths';
 import { parseExposition, type Scrape } from '../helpers/scrape';
 
@@ -57,11 +59,16 @@ export async function runtimeNodeNames(): Promise<Set<string>> {
   try {
     // The delay gauges report only after a few samples; GC only after a GC; resources need one open.
     const timer = setInterval(() => undefined, 1000);
-    // A GC entry reaches its observer a moment after the pause, and a loaded
-    // machine may need longer to see one: churn until one was reported (5 s at most).
+    // A GC entry reaches its observer a moment after the pause. Churn alone may
+    // not trigger a GC in time on a loaded machine (the churn loop gets few turns),
+    // so each round also forces a real full GC; retry until one was reported (30 s at most).
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
     let names = new Set<string>();
-    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       await churn(500);
+      collectGarbage();
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const { resourceMetrics } = await reader.collect();
       names = new Set(resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => metric.descriptor.name)));
       if (names.has('v8js.gc.duration')) break;
