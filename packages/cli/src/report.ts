@@ -26,12 +26,14 @@ export async function runReport(options: ReportOptions, out: NodeJS.WritableStre
   const periodMillis = options.seconds * 1000;
   const every = Math.max(SCRAPE_EVERY_MILLIS, periodMillis / MAX_SCRAPES);
   const scrapes: Scrape[] = [];
-  const startedAt = performance.now();
   const first = await fetchMetrics(endpoint, SCRAPE_TIMEOUT_MILLIS);
   if (!hasRuntimeMetrics(first)) {
     throw new EndpointError(`${endpoint.printable} serves metrics, but none of the Node.js runtime metrics (nodevitals, Collector or prom-client names)`);
   }
-  scrapes.push({ page: first, atMillis: performance.now() });
+  // The period runs from the first page, not from the request for it: a slow first answer must not
+  // shorten the span the rates are measured over.
+  const startedAt = performance.now();
+  scrapes.push({ page: first, atMillis: startedAt });
   let lastFailure: EndpointError | undefined;
   for (let tick = 1; performance.now() - startedAt < periodMillis; tick++) {
     await sleep(Math.max(0, startedAt + tick * every - performance.now()));
