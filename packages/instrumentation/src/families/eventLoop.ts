@@ -48,14 +48,14 @@ export class EventLoopFamily implements MetricFamily {
       windowMillis: options.eventLoopWindowMillis,
       slots: SLOTS_PER_WINDOW,
     };
-    const { now, setRepeatingTimer, clearTimer, iterationHistogram, onCheckPhase, loopCounters } = runtime;
+    const { now, setRepeatingTimer, clearTimer, iterationHistogram, onCheckPhase } = runtime;
     this.sampler =
       iterationHistogram && onCheckPhase
         ? new IterationDelaySampler(
             { now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, iterationHistogram, onCheckPhase },
             samplerOptions,
           )
-        : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, loopCounters }, samplerOptions);
+        : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis }, samplerOptions);
     this.gauges = {
       min: createObservable(meter, METRICS.eventLoopDelayMin),
       max: createObservable(meter, METRICS.eventLoopDelayMax),

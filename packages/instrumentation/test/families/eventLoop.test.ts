@@ -10,18 +10,14 @@ import { fakeRuntime } from '../helpers/fakeRuntime';
 
 /**
  * A loop we drive by hand: a clock, one repeating timer (re-armed from the
- * moment it fires, as Node's setInterval does), idle/active bookkeeping and,
- * when `counting`, libuv's iteration count (one per timer fire, plus what a
- * stall says ran besides). Without it the sampler never slows its timer.
+ * moment it fires, as Node's setInterval does), and idle/active bookkeeping.
  */
-function manualLoop({ counting = false } = {}) {
+function manualLoop() {
   let now = 0;
   let idle = 0;
-  let loopCount = 0;
   let timer: { callback: () => void; every: number; due: number } | undefined;
   const fire = () => {
     if (!timer) throw new Error('no timer');
-    loopCount++;
     timer.due = now + timer.every;
     timer.callback();
   };
@@ -36,23 +32,11 @@ function manualLoop({ counting = false } = {}) {
     },
     eventLoopUtilization: () => ({ idle, active: now - idle }),
     eventLoopIdleMillis: () => idle,
-    loopCounters: counting ? () => ({ loopCount, events: 0, eventsWaiting: 0 }) : undefined,
   });
   return {
     runtime,
     get timerPending() {
       return timer !== undefined;
-    },
-    get periodMillis() {
-      return timer?.every;
-    },
-    get now() {
-      return now;
-    },
-    /** The loop idles `millis` without the timer firing (a collection may come in between ticks). */
-    idleFor(millis: number) {
-      idle += millis;
-      now += millis;
     },
     /** The loop idles until the timer is due, then fires it. */
     idleTick() {
@@ -65,22 +49,6 @@ function manualLoop({ counting = false } = {}) {
     stall(millis: number, beforeMillis = 0) {
       idle += beforeMillis;
       now += beforeMillis + millis;
-      fire();
-    },
-    /**
-     * The loop idles `beforeMillis`, runs busy for `millis` over `iterations`
-     * iterations of its own, then idles until the timer is due (if it is not
-     * yet) and fires it.
-     */
-    work(millis: number, beforeMillis: number, iterations: number) {
-      if (!timer) throw new Error('no timer');
-      idle += beforeMillis;
-      now += beforeMillis + millis;
-      loopCount += iterations;
-      if (now < timer.due) {
-        idle += timer.due - now;
-        now = timer.due;
-      }
       fire();
     },
   };
@@ -123,78 +91,6 @@ describe('event-loop sampler window (driven clock)', () => {
     }
     expect(sampler.windowUtilization()).toBeCloseTo(0.5, 2);
     sampler.stop();
-  });
-});
-
-describe('timer sampler on a quiet loop (driven clock, libuv loop count)', () => {
-  const options = { resolutionMillis: 10, windowMillis: 60_000, slots: 6 };
-  const start = () => {
-    const loop = manualLoop({ counting: true });
-    const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
-    sampler.start();
-    return { loop, sampler };
-  };
-  const settle = (loop: ReturnType<typeof manualLoop>) => {
-    for (let i = 0; i < 20 && loop.periodMillis !== 1000; i++) loop.idleTick();
-  };
-
-  it('returns to the configured resolution when the loop turns for something else, though it does no work', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    // V8's incremental marking: a task per step, each a short iteration.
-    loop.work(0.5, 300, 40);
-    expect(loop.periodMillis).toBe(10);
-    expect(sampler.windowStats()!.max).toBeLessThan(1000);
-    sampler.stop();
-  });
-
-  it('wakes once a second when nothing else runs, and still holds one sample per 10 ms of time, all idle', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    expect(loop.periodMillis).toBe(1000);
-    const settledAt = loop.now;
-    for (let i = 0; i < 30; i++) loop.idleTick();
-    expect(loop.now - settledAt).toBe(30_000);
-    const stats = sampler.windowStats()!;
-    // 50 ms of 10 ms ticks, then slow ticks of 50 ms to 1 s, counted as the 10 ms ticks they stand for.
-    expect(stats.count).toBeGreaterThanOrEqual(Math.round(loop.now / 10) - 2);
-    expect(stats.count).toBeLessThanOrEqual(Math.round(loop.now / 10) + 2);
-    expect(stats.p50).toBe(0);
-    expect(stats.max).toBeLessThan(1000);
-    // A collection between two slow ticks reads the count up to date.
-    loop.idleFor(500);
-    expect(sampler.windowStats()!.count - stats.count).toBe(50);
-    sampler.stop();
-  });
-
-  it('measures a stall by its length at any phase while slowed, even one that ends before the timer is due', () => {
-    for (const before of [0, 300, 940, 990]) {
-      const { loop, sampler } = start();
-      settle(loop);
-      loop.work(50, before, 1);
-      expect(sampler.windowStats()!.max).toBeCloseTo(50_000, -1);
-      // Work ran: the timer is back at the configured resolution.
-      expect(loop.periodMillis).toBe(10);
-      const drained: number[] = [];
-      sampler.drainSamples((seconds) => drained.push(seconds));
-      expect(drained.filter((seconds) => seconds > 0.025)).toEqual([0.05]);
-      sampler.stop();
-    }
-  });
-
-  it('reads a burst of short iterations after a quiet spell as short, and goes back to the configured resolution', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    // 100 ms of callbacks of up to 1 ms over 100 iterations: not one stall of 100 ms.
-    loop.work(100, 100, 100);
-    expect(loop.periodMillis).toBe(10);
-    expect(sampler.windowStats()!.max).toBeLessThan(10_000);
-    // From here on the 10 ms timer measures as before.
-    loop.idleTick();
-    loop.stall(50, 3);
-    expect(sampler.windowStats()!.max).toBeCloseTo(50_000, -1);
-    sampler.stop();
-    expect(loop.timerPending).toBe(false);
   });
 });
 
@@ -246,17 +142,16 @@ describe('which sampler runs where', () => {
 
   const linux = existsSync('/proc/self/status');
   (linux ? it : it.skip)(
-    'an idle process is woken at most about once a second with every family on, whichever sampler runs',
+    'an idle process is woken at most once a second with every family on where Node samples per iteration, once per tick elsewhere',
     async () => {
       const result = lastJson<{ perIteration: boolean; wakeupsPerSecond: number }>(
         await runScenario(join(__dirname, '..', 'scenarios', 'idleWakeups.ts')),
       );
       expect(result.perIteration).toBe(samplesPerIteration());
       if (result.perIteration) expect(result.wakeupsPerSecond).toBeLessThanOrEqual(1);
-      // The timer sampler slows from 10 ms to 1 s once only its own ticks
-      // run (50 ms doubling to 1 s after the collection woke the loop):
-      // ~2 a second over these 3 s, where the 10 ms timer woke it ~100 times.
-      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(3);
+      // The 10 ms timer sampler: one wake-up a tick (100 a second), plus
+      // the few tasks V8 posts while it optimises the tick.
+      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(120);
     },
     30_000,
   );
