@@ -70,11 +70,12 @@ describe('gRPC retries (GrpcMetricExporter inside otlpMetricReader)', () => {
     expect(planned).toHaveLength(1);
     expect(planned[0]).toBeGreaterThanOrEqual(800);
     expect(planned[0]).toBeLessThanOrEqual(1200);
-    // ...and it is waited out, once. A loaded machine can stretch the retry by
-    // hundreds of milliseconds, so the bound above only rules out a second backoff (2 s).
+    // ...and it is waited out, once: the two calls and the one planned retry above rule out a second backoff.
+    // A starved CI machine stretched the wait by a full second, so the upper bound only catches a wait far
+    // beyond the plan (a retry lost and made by a later timer).
     const gap = receiver.calls[1].at - receiver.calls[0].at;
     expect(gap).toBeGreaterThanOrEqual(planned[0] - 5);
-    expect(gap).toBeLessThan(planned[0] + 1000);
+    expect(gap).toBeLessThan(planned[0] + 5000);
   });
 
   it.each([
