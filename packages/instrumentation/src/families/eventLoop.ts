@@ -1,8 +1,7 @@
 import type { Attributes, BatchObservableResult, Histogram, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
 import type { EventLoopSampler } from '../internal/EventLoopSampler.js';
-import { IterationDelaySampler } from '../internal/IterationDelaySampler.js';
-import { TimerDelaySampler } from '../internal/TimerDelaySampler.js';
+import { createEventLoopSampler } from '../internal/createEventLoopSampler.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import { SLOTS_PER_WINDOW } from '../options.js';
@@ -48,14 +47,7 @@ export class EventLoopFamily implements MetricFamily {
       windowMillis: options.eventLoopWindowMillis,
       slots: SLOTS_PER_WINDOW,
     };
-    const { now, setRepeatingTimer, clearTimer, iterationHistogram, onCheckPhase } = runtime;
-    this.sampler =
-      iterationHistogram && onCheckPhase
-        ? new IterationDelaySampler(
-            { now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, iterationHistogram, onCheckPhase },
-            samplerOptions,
-          )
-        : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis }, samplerOptions);
+    this.sampler = createEventLoopSampler(runtime, eventLoopIdleMillis, samplerOptions);
     this.gauges = {
       min: createObservable(meter, METRICS.eventLoopDelayMin),
       max: createObservable(meter, METRICS.eventLoopDelayMax),

@@ -71,13 +71,18 @@ function judged(
   };
 }
 
+/** `part / whole` when both are known and the whole is positive. */
+function shareOf(part: number | undefined, whole: number | undefined): number | undefined {
+  return part !== undefined && whole !== undefined && whole > 0 ? part / whole : undefined;
+}
+
 function suggestedHeapLimit(containerLimitBytes: number): string {
   return `--max-old-space-size=${mebibytes(containerLimitBytes * HEAP_SHARE_OF_CONTAINER)}`;
 }
 
 function heapFindings(m: RuntimeMeasurements): Finding[] {
   const { heapUsedBytes: used, heapLimitBytes: limit, containerLimitBytes: container, rssBytes: rss } = m;
-  const heapShare = used !== undefined && limit !== undefined && limit > 0 ? used / limit : undefined;
+  const heapShare = shareOf(used, limit);
   const heap = judged(
     'heap',
     'heapUsed',
@@ -103,7 +108,7 @@ function heapFindings(m: RuntimeMeasurements): Finding[] {
     },
   );
   const findings = [heap];
-  const containerShare = rss !== undefined && container !== undefined && container > 0 ? rss / container : undefined;
+  const containerShare = shareOf(rss, container);
   findings.push(
     judged(
       'heap',
@@ -256,7 +261,7 @@ function eventLoopFindings(m: RuntimeMeasurements): Finding[] {
 
 function handleFindings(m: RuntimeMeasurements): Finding[] {
   const { openFileDescriptors: open, fileDescriptorLimit: limit } = m;
-  const share = open !== undefined && limit !== undefined && limit > 0 ? open / limit : undefined;
+  const share = shareOf(open, limit);
   const fds = judged(
     'handles',
     'fileDescriptors',

@@ -1,8 +1,7 @@
 import { gcTypeOf } from '../families/gc.js';
 import { allocatedBytes } from '../families/heap.js';
 import type { EventLoopSampler } from '../internal/EventLoopSampler.js';
-import { IterationDelaySampler } from '../internal/IterationDelaySampler.js';
-import { TimerDelaySampler } from '../internal/TimerDelaySampler.js';
+import { createEventLoopSampler } from '../internal/createEventLoopSampler.js';
 import { DEFAULT_OPTIONS, SLOTS_PER_WINDOW } from '../options.js';
 import type { RuntimeSources } from '../runtime.js';
 import type { GcKindMeasurements, RuntimeMeasurements } from './RuntimeMeasurements.js';
@@ -52,14 +51,12 @@ class GcTally {
 }
 
 function delaySampler(runtime: RuntimeSources, durationMillis: number): EventLoopSampler | undefined {
-  const { now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, iterationHistogram, onCheckPhase } = runtime;
+  const { eventLoopIdleMillis } = runtime;
   if (!eventLoopIdleMillis) return undefined;
   const resolutionMillis = DEFAULT_OPTIONS.eventLoopResolutionMillis;
   // One window that holds the whole period, so its p99 and utilization are the period's.
   const options = { resolutionMillis, windowMillis: Math.max(durationMillis * 2, SLOTS_PER_WINDOW * resolutionMillis), slots: SLOTS_PER_WINDOW };
-  return iterationHistogram && onCheckPhase
-    ? new IterationDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, iterationHistogram, onCheckPhase }, options)
-    : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis }, options);
+  return createEventLoopSampler(runtime, eventLoopIdleMillis, options);
 }
 
 /**
