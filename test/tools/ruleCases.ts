@@ -50,10 +50,28 @@ function gauge(metric: string, instance: string, minutes: number, value: (t: num
   return { metric, instance, labels, values: over(minutes, value) };
 }
 
+/**
+ * A heap as the heap family serves it: per-space used (old space and the young
+ * generation's new space), the whole heap, the heap limit (old limit plus the
+ * young reserve) and the old generation's own limit.
+ */
+function oldGenerationHeap(instance: string, oldUsed: number, oldLimit: number, youngReserve: number, youngUsed = 3 * MIB): SeriesSpec[] {
+  return [
+    gauge(HEAP_SPACE_USED, instance, 30, () => oldUsed, { v8js_heap_space_name: 'old_space' }),
+    gauge(HEAP_SPACE_USED, instance, 30, () => youngUsed, { v8js_heap_space_name: 'new_space' }),
+    gauge(HEAP_USED, instance, 30, () => oldUsed + youngUsed),
+    gauge(HEAP_LIMIT, instance, 30, () => oldLimit + youngReserve),
+    gauge(OLD_GENERATION_LIMIT, instance, 30, () => oldLimit),
+  ];
+}
+
 const DELAY = 'nodejs_eventloop_delay_p99_seconds';
 const ELU = 'nodejs_eventloop_utilization_ratio';
 const HEAP_USED = 'v8js_memory_heap_total_used_bytes';
 const HEAP_LIMIT = 'v8js_memory_heap_total_limit_bytes';
+const HEAP_SPACE_USED = 'v8js_memory_heap_used_bytes';
+const OLD_GENERATION_LIMIT = 'v8js_memory_heap_old_generation_limit_bytes';
+const MIB = 1024 * 1024;
 const MEMORY_LIMIT = 'process_memory_limit_bytes';
 const MEMORY_AVAILABLE = 'process_memory_available_bytes';
 const GC_SUM = 'v8js_gc_duration_seconds_sum';
@@ -158,6 +176,11 @@ export const ALERT_CASES: AlertCase[] = [
       gauge(HEAP_LIMIT, 'restarted', 30, (t) => (t >= 10 && t < 12 ? null : GIB)),
       // Heap used without its limit (heap family partly missing): no ratio, no alert.
       gauge(HEAP_USED, 'absent-limit', 30, () => 0.95 * GIB),
+      // Node 24 with --max-old-space-size=64: the old generation at 94 % of its 64 MiB is about to run out, while
+      // the whole heap reads 63 of 256 MiB (the limit reserves 192 MiB for the young generation): judged by the old one.
+      ...oldGenerationHeap('small', 60 * MIB, 64 * MIB, 192 * MIB),
+      // The same limits with the old generation at half: the young generation's 30 MiB does not count.
+      ...oldGenerationHeap('small-roomy', 32 * MIB, 64 * MIB, 192 * MIB, 30 * MIB),
     ],
     evals: [
       {
@@ -166,6 +189,8 @@ export const ALERT_CASES: AlertCase[] = [
           { instance: 'near', severity: 'warning', summary: 'api/near: V8 heap at 85% of its limit' },
           { instance: 'oom', severity: 'warning', summary: 'api/oom: V8 heap at 95% of its limit' },
           { instance: 'oom', severity: 'critical', summary: 'api/oom: V8 heap at 95% of its limit' },
+          { instance: 'small', severity: 'warning', summary: 'api/small: V8 heap at 93.75% of its limit' },
+          { instance: 'small', severity: 'critical', summary: 'api/small: V8 heap at 93.75% of its limit' },
         ],
       },
     ],
@@ -173,6 +198,7 @@ export const ALERT_CASES: AlertCase[] = [
       fine: 'a third of the limit',
       restarted: 'was near the limit, restarted small: the alert resolves',
       'absent-limit': 'no limit series: nothing to compare with',
+      'small-roomy': 'the old generation at half its limit, however full the young one',
     },
   },
   {

@@ -109,6 +109,43 @@ function activeHandles(page: MetricsPage): number | undefined {
   );
 }
 
+/** The young generation's heap spaces, left out of the old generation. */
+const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
+
+/** A series' labels but `except`, as one key: which process (and scope) a sample belongs to on a page of several. */
+function seriesKey(sample: Sample, except: readonly string[]): string {
+  return JSON.stringify(
+    Object.entries(sample.labels)
+      .filter(([name]) => !except.includes(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
+/**
+ * The old generation's used bytes (the per-space series but the young
+ * generation's, summed per process) and its limit; of several processes
+ * behind a gateway, the one nearest its limit. Undefined without both series.
+ */
+function oldGeneration(page: MetricsPage): { used: number; limit: number } | undefined {
+  const limits = samplesOf(page, METRIC_NAMES.oldGenerationLimit);
+  const spaces = samplesOf(page, METRIC_NAMES.heapSpaceUsed);
+  if (!limits || !spaces) return undefined;
+  const used = new Map<string, number>();
+  for (const sample of spaces) {
+    const space = labelOf(sample, METRIC_NAMES.heapSpaceLabel);
+    if (space === undefined || YOUNG_SPACES.has(space) || !Number.isFinite(sample.value)) continue;
+    const key = seriesKey(sample, METRIC_NAMES.heapSpaceLabel);
+    used.set(key, (used.get(key) ?? 0) + sample.value);
+  }
+  let fullest: { used: number; limit: number } | undefined;
+  for (const sample of limits) {
+    const bytes = used.get(seriesKey(sample, []));
+    if (bytes === undefined || !(sample.value > 0)) continue;
+    if (!fullest || bytes / sample.value > fullest.used / fullest.limit) fullest = { used: bytes, limit: sample.value };
+  }
+  return fullest;
+}
+
 /** Per worker thread (`thread_id`), the values of a series. */
 function byThread(samples: readonly Sample[] | undefined, where: (sample: Sample) => boolean = () => true): Map<string, number> {
   const values = new Map<string, number>();
@@ -199,10 +236,13 @@ export function measureScrapes(scrapes: readonly Scrape[]): RuntimeMeasurements 
   }
   const allocated = increase(gauge(first.page, METRIC_NAMES.allocated), gauge(last.page, METRIC_NAMES.allocated));
   const delays = scrapes.map((scrape) => gauge(scrape.page, METRIC_NAMES.delayP99)).filter((value) => value !== undefined);
+  const old = oldGeneration(last.page);
   const measured: Record<string, unknown> = {
     periodSeconds,
     heapUsedBytes: gauge(last.page, METRIC_NAMES.heapUsed),
     heapLimitBytes: gauge(last.page, METRIC_NAMES.heapLimit),
+    oldGenerationUsedBytes: old?.used,
+    oldGenerationLimitBytes: old?.limit,
     rssBytes: gauge(last.page, METRIC_NAMES.rss),
     containerLimitBytes: gauge(last.page, METRIC_NAMES.containerLimit),
     gc,

@@ -10,6 +10,10 @@
 export const METRIC_NAMES = Object.freeze({
   heapUsed: ['v8js_memory_heap_total_used_bytes', 'nodejs_heap_size_used_bytes'],
   heapLimit: ['v8js_memory_heap_total_limit_bytes'],
+  /** By heap space; the old generation is every space but the young one's. */
+  heapSpaceUsed: ['v8js_memory_heap_used_bytes'],
+  heapSpaceLabel: ['v8js_heap_space_name'],
+  oldGenerationLimit: ['v8js_memory_heap_old_generation_limit_bytes'],
   rss: ['process_memory_usage_bytes', 'process_resident_memory_bytes'],
   containerLimit: ['process_memory_limit_bytes'],
   /** Histograms: the base name, read as `_bucket`, `_sum` and `_count`. */

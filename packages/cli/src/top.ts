@@ -1,4 +1,4 @@
-import { judgeRuntime, THRESHOLDS, type CheckName, type RuntimeMeasurements, type Verdict } from '@nodevitals/instrumentation';
+import { judgedHeap, judgeRuntime, THRESHOLDS, type CheckName, type RuntimeMeasurements, type Verdict } from '@nodevitals/instrumentation';
 import { endpointOf, EndpointError, fetchMetrics } from './fetchMetrics.js';
 import { measureScrapes, type Scrape } from './measureScrapes.js';
 import { Terminal } from './terminal.js';
@@ -35,9 +35,16 @@ const ROWS: Row[] = [
   {
     label: 'heap used',
     check: 'heapUsed',
-    value: (m) => m.heapUsedBytes,
-    text: (m) => (m.heapUsedBytes === undefined ? 'n/a' : `${mib(m.heapUsedBytes)}${m.heapLimitBytes ? ` / ${mib(m.heapLimitBytes)}` : ''}`),
-    share: (m) => (m.heapUsedBytes !== undefined && m.heapLimitBytes ? m.heapUsedBytes / m.heapLimitBytes : undefined),
+    // The figures the heap check judges: the old generation against its own limit where they are served.
+    value: (m) => judgedHeap(m).usedBytes,
+    text: (m) => {
+      const { usedBytes, limitBytes } = judgedHeap(m);
+      return usedBytes === undefined ? 'n/a' : `${mib(usedBytes)}${limitBytes ? ` / ${mib(limitBytes)}` : ''}`;
+    },
+    share: (m) => {
+      const { usedBytes, limitBytes } = judgedHeap(m);
+      return usedBytes !== undefined && limitBytes ? usedBytes / limitBytes : undefined;
+    },
   },
   {
     label: 'rss',

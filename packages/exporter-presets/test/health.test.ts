@@ -150,17 +150,21 @@ describe('/health on the zero-code entry, from real induced conditions', () => {
   });
 
   it('a heap near a small limit fails both probes (a restart gives the memory back), and recovers once released', async () => {
-    // On Node 24 the heap limit also reserves the young generation (--max-old-space-size=64 alone gives a 256 MB
-    // limit); a 1 MB semi-space keeps the limit near the old space. V8 still gives up at ~85 % of it here, so the
-    // thresholds come down through their variables, which this also proves.
+    // The flag alone, as users set it. The heap limit then also reserves the young generation (+48 MB on Node 22,
+    // +192 on 24, +96 on 26), so a check on the whole heap would read the old generation's 70 % as 17-40 %: the
+    // check judges the old generation against the flag. The heap stays at 70 %, because past 80 % with the default
+    // young generation Node 22 and 24 abort under any 'gc' PerformanceObserver (ours, prom-client's, a bare one:
+    // measured, see docs/health.md), so the thresholds come down through their variables, which this also proves.
     running = await startHealthApp(
       'heap',
-      { ...QUICK, NODEVITALS_HEALTH_HEAP_USED_WARNING: '0.6', NODEVITALS_HEALTH_HEAP_USED_CRITICAL: '0.75' },
-      { nodeArgs: ['--max-old-space-size=64', '--max-semi-space-size=1', '--expose-gc'] },
+      { ...QUICK, NODEVITALS_HEALTH_HEAP_USED_WARNING: '0.5', NODEVITALS_HEALTH_HEAP_USED_CRITICAL: '0.6' },
+      { nodeArgs: ['--max-old-space-size=64', '--expose-gc'] },
     );
     const critical = await probeUntil(running.base, (p) => p.report.checks.heapUsed.status === 'critical');
-    expect(critical.report.checks.heapUsed).toMatchObject({ warning: 0.6, critical: 0.75 });
-    expect(critical.report.checks.heapUsed.value).toBeGreaterThanOrEqual(0.75);
+    expect(critical.report.checks.heapUsed).toMatchObject({ warning: 0.5, critical: 0.6 });
+    expect(critical.report.checks.heapUsed.value).toBeGreaterThanOrEqual(0.6);
+    // Of the flag's 64 MB, not of the heap limit: at most the 70 % retained plus what the app itself holds.
+    expect(critical.report.checks.heapUsed.value).toBeLessThan(0.9);
     expect(critical.readiness.status).toBe(503);
     expect(critical.liveness.status).toBe(503);
     expect(critical.liveness.headers['retry-after']).toBe('1');

@@ -150,6 +150,18 @@ export const METRICS = define({
     'limit',
     'The most the V8 heap may grow to (--max-old-space-size and friends); the process aborts past it.',
   ),
+  heapOldGenerationLimit: {
+    name: 'v8js.memory.heap.old_generation.limit',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description:
+      'The most the old generation (every V8 heap space but the young one) may hold: V8 aborts the process when it cannot grow past it. The configured maximum, else the whole heap limit; the heap limit also reserves the young generation (192 MiB on Node 24), so judge the old generation against this one.',
+    attributes: [],
+    family: 'heap',
+    convention: 'extension',
+    source:
+      '--max-old-space-size or --max-old-space-size-percentage (NODE_OPTIONS, then process.execArgv), or a Worker\'s resourceLimits.maxOldGenerationSizeMb, where it fits under v8.getHeapStatistics() heap_size_limit; else heap_size_limit',
+  },
   heapSize: heapTotal('total_heap_size', 'size', 'Bytes reserved for the whole V8 heap.'),
   heapUsed: heapTotal('used_heap_size', 'used', 'Bytes used in the whole V8 heap.'),
   heapAvailable: heapTotal(

@@ -29,7 +29,7 @@ export type { CaptureKind, DiagnosticsOptions } from './diagnostics/DiagnosticsO
 export type { CaptureCounts, SkipReason } from './diagnostics/CaptureBudget.js';
 export { runtimeReport } from './report/runtimeReport.js';
 export type { RuntimeReport, RuntimeReportOptions } from './report/runtimeReport.js';
-export { judgeRuntime, REPORT_AREAS } from './report/findings.js';
+export { judgeRuntime, judgedHeap, REPORT_AREAS } from './report/findings.js';
 export type { Finding, RuntimeFindings, Verdict, ReportArea } from './report/findings.js';
 export { formatFindings } from './report/formatFindings.js';
 export type { FormatOptions } from './report/formatFindings.js';

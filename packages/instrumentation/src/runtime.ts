@@ -1,8 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { subscribe as diagnosticsChannelSubscribe } from 'node:diagnostics_channel';
+import { totalmem } from 'node:os';
 import * as v8 from 'node:v8';
+import { isMainThread, resourceLimits } from 'node:worker_threads';
 import { openFileDescriptorCounter, type FileDescriptorCounter } from './internal/FileDescriptorCounter.js';
+import { realMemoryLimit } from './internal/memoryLimit.js';
+import { configuredOldGenerationBytes, splitNodeOptions } from './internal/oldGeneration.js';
 import { currentWorkerThread, observeWorkers, type CurrentThread, type WorkerThread } from './internal/workerThreads.js';
 
 export type { CurrentThread, WorkerThread };
@@ -80,6 +84,12 @@ export interface RuntimeSources {
   eventLoopIdleMillis?: () => number;
   heapStatistics?: () => v8.HeapInfo;
   heapSpaceStatistics?: () => v8.HeapSpaceInfo[];
+  /**
+   * Bytes the old generation may grow to where this thread's flags
+   * (`--max-old-space-size`, `--max-old-space-size-percentage`) or its
+   * Worker's resourceLimits set it; undefined where V8 picked it.
+   */
+  configuredOldGeneration?: () => number | undefined;
   memoryUsage?: () => NodeJS.MemoryUsage;
   /** Subscribes to every `gc` entry of every observer batch; returns the unsubscribe. */
   observeGc?: (onEntries: (entries: readonly GcEntry[]) => void) => () => void;
@@ -224,6 +234,16 @@ function loopCounters(): (() => LoopCounters) | undefined {
   return () => timing.uvMetricsInfo as LoopCounters;
 }
 
+/** The configured old-generation maximum of this thread: its flags as Node applies them, its Worker's limits. */
+function configuredOldGeneration(constrainedMemory: (() => number) | undefined): number | undefined {
+  const container = realMemoryLimit(constrainedMemory?.());
+  return configuredOldGenerationBytes({
+    flags: [...splitNodeOptions(process.env.NODE_OPTIONS), ...process.execArgv],
+    workerMaxOldGenerationMb: isMainThread ? undefined : resourceLimits.maxOldGenerationSizeMb,
+    memoryBytes: container ?? totalmem(),
+  });
+}
+
 type ProcessWithNewerApis = NodeJS.Process & {
   constrainedMemory?: () => number;
   availableMemory?: () => number;
@@ -237,6 +257,7 @@ export function nodeRuntime(): RuntimeSources {
   const elu = ifFunction(performance.eventLoopUtilization);
   const rss = ifFunction(process.memoryUsage?.rss);
   const eventLoopUtilization = elu && (() => elu.call(performance));
+  const constrainedMemory = ifFunction(newer.constrainedMemory) && (() => newer.constrainedMemory!());
   return {
     now: () => performance.now(),
     // An interval rather than a re-armed timeout: Node re-inserts an interval
@@ -252,6 +273,7 @@ export function nodeRuntime(): RuntimeSources {
     eventLoopIdleMillis: eventLoopIdleMillis(eventLoopUtilization),
     heapStatistics: ifFunction(v8.getHeapStatistics),
     heapSpaceStatistics: ifFunction(v8.getHeapSpaceStatistics),
+    configuredOldGeneration: () => configuredOldGeneration(constrainedMemory),
     memoryUsage: ifFunction(process.memoryUsage) && (() => process.memoryUsage()),
     observeGc: typeof PerformanceObserver === 'function' ? observeGc : undefined,
     activeResources: ifFunction(process.getActiveResourcesInfo) && (() => process.getActiveResourcesInfo()),
@@ -260,7 +282,7 @@ export function nodeRuntime(): RuntimeSources {
     uptime: () => process.uptime(),
     fileDescriptorCounter: procfs ? openFileDescriptorCounter : undefined,
     fileDescriptorLimit: procfs ? readFileDescriptorLimit : undefined,
-    constrainedMemory: ifFunction(newer.constrainedMemory) && (() => newer.constrainedMemory!()),
+    constrainedMemory,
     availableMemory: ifFunction(newer.availableMemory) && (() => newer.availableMemory!()),
     processStatus: procfs ? readProcessStatus : undefined,
     diskIo: procfs ? readDiskIo : undefined,

@@ -1,5 +1,5 @@
 import type { Attributes, BatchObservableResult, Histogram, Observable } from '@opentelemetry/api';
-import type { HeapSpaceInfo } from 'node:v8';
+import { oldGenerationUsedBytes } from '../internal/oldGeneration.js';
 import { ATTRIBUTES, GC_TYPES, METRICS, type GcType } from '../catalog.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
 import { guarded, observeFinite } from '../internal/safeObserve.js';
@@ -21,16 +21,6 @@ export function gcTypeOf(kind: number): GcType {
   if (kind & PROCESS_WEAK_CALLBACKS) return 'weakcb';
   // An unknown future kind is still a pause: count it rather than lose it.
   return 'major';
-}
-
-/** V8's young generation: what it holds right after a major GC is not the retained set. */
-const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
-
-/** Bytes used in every heap space but the young generation's. */
-export function oldGenerationUsed(spaces: readonly HeapSpaceInfo[]): number {
-  let used = 0;
-  for (const space of spaces) if (!YOUNG_SPACES.has(space.space_name)) used += space.space_used_size;
-  return used;
 }
 
 /**
@@ -99,7 +89,7 @@ export class GcFamily implements MetricFamily {
 
   private afterMajor(entry: GcEntry): void {
     if (entry.endedAtMillis !== undefined) this.lastMajorSeconds = entry.endedAtMillis / 1000;
-    if (this.heapSpaceStatistics) this.liveBytes = oldGenerationUsed(this.heapSpaceStatistics());
+    if (this.heapSpaceStatistics) this.liveBytes = oldGenerationUsedBytes(this.heapSpaceStatistics());
   }
 
   private readonly record = (entries: readonly GcEntry[]): void => {

@@ -2,7 +2,8 @@ import type { Attributes, BatchObservableResult, Observable } from '@opentelemet
 import type { HeapInfo } from 'node:v8';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
-import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
+import { oldGenerationLimitBytes } from '../internal/oldGeneration.js';
+import { attempt, guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
 type HeapInfoWithAllocation = HeapInfo & { total_allocated_bytes?: number };
@@ -29,6 +30,9 @@ export class HeapFamily implements MetricFamily {
     | 'physical' | 'malloced' | 'external' | 'arrayBuffers' | 'nativeContexts' | 'detachedContexts',
     Observable
   >;
+  private readonly oldGenerationLimit: Observable;
+  /** The configured old-generation maximum, read once: a thread's flags and resourceLimits never change. */
+  private readonly configuredOldGeneration: number | undefined;
   /** Present where V8 counts allocations (Node 26+): from the same getHeapStatistics() read. */
   private readonly allocated: Observable | undefined;
   private readonly counters = new MonotonicCounters();
@@ -54,6 +58,8 @@ export class HeapFamily implements MetricFamily {
       nativeContexts: createObservable(meter, METRICS.nativeContexts),
       detachedContexts: createObservable(meter, METRICS.detachedContexts),
     };
+    this.oldGenerationLimit = createObservable(meter, METRICS.heapOldGenerationLimit);
+    this.configuredOldGeneration = attempt(runtime.configuredOldGeneration);
     // No derivation on older lines: what GC statistics give (heap before a GC
     // minus heap after the previous one) misses whatever was allocated and
     // freed between, so it is no count of bytes allocated.
@@ -65,7 +71,7 @@ export class HeapFamily implements MetricFamily {
     this.registration = new BatchRegistration(
       context.batch,
       guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result)),
-      [...Object.values(this.instruments), ...(this.allocated ? [this.allocated] : [])],
+      [...Object.values(this.instruments), this.oldGenerationLimit, ...(this.allocated ? [this.allocated] : [])],
     );
   }
 
@@ -97,6 +103,7 @@ export class HeapFamily implements MetricFamily {
     }
     const heap = this.heapStatistics();
     observeFinite(result, i.limit, heap.heap_size_limit);
+    observeFinite(result, this.oldGenerationLimit, oldGenerationLimitBytes(heap.heap_size_limit, this.configuredOldGeneration));
     observeFinite(result, i.size, heap.total_heap_size);
     observeFinite(result, i.used, heap.used_heap_size);
     observeFinite(result, i.available, heap.total_available_size);

@@ -1,8 +1,9 @@
 import type { Attributes, BatchObservableResult, Observable } from '@opentelemetry/api';
 import { ATTRIBUTES, METRICS, type MetricDefinition } from '../catalog.js';
 import { BatchRegistration } from '../internal/BatchRegistration.js';
-import { guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
+import { attempt, guarded, MonotonicCounters, observeFinite } from '../internal/safeObserve.js';
 import type { FileDescriptorCounter } from '../internal/FileDescriptorCounter.js';
+import { realMemoryLimit } from '../internal/memoryLimit.js';
 import type { RuntimeSources } from '../runtime.js';
 import { createObservable, requireSource, type FamilyContext, type MetricFamily } from './MetricFamily.js';
 
@@ -16,12 +17,6 @@ const MAJOR = attributes(ATTRIBUTES.pagingFaultType, 'major');
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 const READ = attributes(ATTRIBUTES.diskIoDirection, 'read');
 const WRITE = attributes(ATTRIBUTES.diskIoDirection, 'write');
-/**
- * `process.constrainedMemory()` answers 0 without a limit on some systems and
- * 2^64 (the cgroup's "max") on others, though its docs say 0; no real limit is
- * anywhere near 2^53 bytes (8 PiB), so both mean "no limit".
- */
-const NO_LIMIT_FROM = 2 ** 53;
 /**
  * The limit changes only when the container is resized in place, and reading
  * it costs a cgroup file read (~20-40 us): once a minute is fresh enough.
@@ -168,8 +163,8 @@ export class ProcessFamily implements MetricFamily {
     const { runtime } = this.context;
     const o = this.optional;
     if (o.memoryLimit) {
-      const limit = this.currentMemoryLimit();
-      if (limit !== undefined && limit > 0 && limit < NO_LIMIT_FROM) observeFinite(result, o.memoryLimit, limit);
+      const limit = realMemoryLimit(this.currentMemoryLimit());
+      if (limit !== undefined) observeFinite(result, o.memoryLimit, limit);
     }
     if (o.memoryAvailable) observeFinite(result, o.memoryAvailable, attempt(runtime.availableMemory));
     if (o.memoryVirtual && o.threadCount) {
@@ -193,15 +188,6 @@ export class ProcessFamily implements MetricFamily {
       this.counter(result, o.loopEventsProcessed, 'events', loop?.events, NO_ATTRIBUTES);
       this.counter(result, o.loopEventsWaiting, 'eventsWaiting', loop?.eventsWaiting, NO_ATTRIBUTES);
     }
-  }
-}
-
-/** A read that may fail (a /proc file gone, an API that throws here) as undefined: it costs only its own values. */
-function attempt<T>(source: (() => T) | undefined): T | undefined {
-  try {
-    return source?.();
-  } catch {
-    return undefined;
   }
 }
 

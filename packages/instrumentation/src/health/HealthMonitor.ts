@@ -1,7 +1,11 @@
 import { diag, metrics, type Attributes, type DiagLogger, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
+import type { HeapInfo } from 'node:v8';
 import { ATTRIBUTES, METRICS } from '../catalog.js';
 import type { FileDescriptorCounter } from '../internal/FileDescriptorCounter.js';
 import { readBuckets } from '../internal/IterationDelaySampler.js';
+import { realMemoryLimit } from '../internal/memoryLimit.js';
+import { oldGenerationLimitBytes, oldGenerationUsedBytes } from '../internal/oldGeneration.js';
+import { attempt } from '../internal/safeObserve.js';
 import { nodeRuntime, type GcEntry, type IterationHistogram, type RuntimeSources, type TimerHandle } from '../runtime.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import { HandleFloors } from './HandleFloors.js';
@@ -25,8 +29,6 @@ import { CHECK_NAMES, THRESHOLDS, type CheckName, type HealthStatus } from './th
  * below any threshold of the table anyway.
  */
 const FALLBACK_RESOLUTION_MILLIS = 50;
-/** `process.constrainedMemory()` answers 0 or 2^64 without a limit (see the process family). */
-const NO_LIMIT_FROM = 2 ** 53;
 /** A cgroup file read; the limit changes only when the container is resized in place. */
 const LIMIT_REREAD_MILLIS = 60_000;
 /**
@@ -70,6 +72,8 @@ export class HealthMonitor implements HealthTransitionSource {
   private unobserveGc: (() => void) | undefined;
   private descriptors: FileDescriptorCounter | undefined;
   private descriptorLimit: number | undefined;
+  /** The configured old-generation maximum (flags, resourceLimits): fixed for the thread's life. */
+  private configuredOldGeneration: number | undefined;
   private memoryLimit: { bytes: number | undefined; readAt: number } | undefined;
   private gauge: ObservableGauge | undefined;
 
@@ -178,6 +182,7 @@ export class HealthMonitor implements HealthTransitionSource {
     const limit = attempt(runtime.fileDescriptorLimit);
     this.descriptorLimit = limit !== undefined && limit > 0 ? limit : undefined;
     this.memoryLimit = undefined;
+    this.configuredOldGeneration = attempt(runtime.configuredOldGeneration);
     const provider = this.options.meterProvider ?? metrics.getMeterProvider();
     const meter = provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
     this.gauge = meter.createObservableGauge(METRICS.healthStatus.name, {
@@ -262,10 +267,7 @@ export class HealthMonitor implements HealthTransitionSource {
     return {
       eventLoopDelay: fromWindow(histogramNote, (window) => ({ value: window.delaySeconds })),
       eventLoopUtilization: fromWindow(utilizationNote, (window) => ({ value: window.utilization })),
-      heapUsed:
-        heap && heap.heap_size_limit > 0
-          ? { value: heap.used_heap_size / heap.heap_size_limit }
-          : { value: undefined, note: 'v8.getHeapStatistics() is not available' },
+      heapUsed: this.oldGenerationShare(heap),
       containerMemory:
         limit === undefined
           ? { value: undefined, note: 'no container memory limit here (process.constrainedMemory())' }
@@ -286,10 +288,22 @@ export class HealthMonitor implements HealthTransitionSource {
     };
   }
 
+  /**
+   * The old generation's used share of its own limit: what V8 runs out of
+   * memory on. The whole heap's limit also reserves the young generation
+   * (192 MiB on Node 24), which would hide a small heap's crash (see oldGeneration).
+   */
+  private oldGenerationShare(heap: HeapInfo | undefined): Reading {
+    if (!heap || !(heap.heap_size_limit > 0)) return { value: undefined, note: 'v8.getHeapStatistics() is not available' };
+    const spaces = attempt(this.runtime.heapSpaceStatistics);
+    const used = spaces ? oldGenerationUsedBytes(spaces) : heap.used_heap_size;
+    return { value: used / oldGenerationLimitBytes(heap.heap_size_limit, this.configuredOldGeneration) };
+  }
+
   private containerLimit(now: number): number | undefined {
     if (!this.memoryLimit || now - this.memoryLimit.readAt >= LIMIT_REREAD_MILLIS) {
       const bytes = attempt(this.runtime.constrainedMemory);
-      this.memoryLimit = { bytes: bytes !== undefined && bytes > 0 && bytes < NO_LIMIT_FROM ? bytes : undefined, readAt: now };
+      this.memoryLimit = { bytes: realMemoryLimit(bytes), readAt: now };
     }
     return this.memoryLimit.bytes;
   }
@@ -345,14 +359,5 @@ export class HealthMonitor implements HealthTransitionSource {
         this.logger.warn('health: a transition listener threw; the others still ran', error);
       }
     }
-  }
-}
-
-/** A read that may fail (a /proc file gone, an API that throws here) as undefined. */
-function attempt<T>(source: (() => T) | undefined): T | undefined {
-  try {
-    return source?.();
-  } catch {
-    return undefined;
   }
 }

@@ -53,3 +53,12 @@ export function guarded<T extends unknown[]>(
 }
 
 export type { ObservableResult };
+
+/** A read that may be missing on this runtime or fail (a /proc file gone, an API that throws here): undefined instead of an exception. */
+export function attempt<T>(source: (() => T) | undefined): T | undefined {
+  try {
+    return source?.();
+  } catch {
+    return undefined;
+  }
+}

@@ -8,8 +8,12 @@ export interface RuntimeMeasurements {
   /** Seconds between the first and the last read the rates are taken over. */
   readonly periodSeconds: number;
   readonly heapUsedBytes?: number;
-  /** V8's heap limit (`heap_size_limit`, set by `--max-old-space-size`). */
+  /** V8's heap limit (`heap_size_limit`): the old generation's maximum plus the young generation's reserve. */
   readonly heapLimitBytes?: number;
+  /** Bytes used by every heap space but the young generation's. */
+  readonly oldGenerationUsedBytes?: number;
+  /** The most the old generation may hold (`--max-old-space-size`), where V8 aborts the process. */
+  readonly oldGenerationLimitBytes?: number;
   readonly rssBytes?: number;
   /** The container's memory limit (cgroup memory.max); undefined where there is none. */
   readonly containerLimitBytes?: number;

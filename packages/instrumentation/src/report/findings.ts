@@ -80,22 +80,36 @@ function suggestedHeapLimit(containerLimitBytes: number): string {
   return `--max-old-space-size=${mebibytes(containerLimitBytes * HEAP_SHARE_OF_CONTAINER)}`;
 }
 
+/**
+ * The heap figures the heap check judges. What V8 runs out of is the old
+ * generation; the whole heap's limit also reserves the young generation
+ * (192 MiB on Node 24), so the whole heap is judged only where the old
+ * generation's figures are missing (prom-client's names, an older nodevitals).
+ */
+export function judgedHeap(m: RuntimeMeasurements): { usedBytes?: number; limitBytes?: number; oldGeneration: boolean } {
+  if (m.oldGenerationUsedBytes !== undefined && m.oldGenerationLimitBytes !== undefined) {
+    return { usedBytes: m.oldGenerationUsedBytes, limitBytes: m.oldGenerationLimitBytes, oldGeneration: true };
+  }
+  return { usedBytes: m.heapUsedBytes, limitBytes: m.heapLimitBytes, oldGeneration: false };
+}
+
 function heapFindings(m: RuntimeMeasurements): Finding[] {
   const { heapUsedBytes: used, heapLimitBytes: limit, containerLimitBytes: container, rssBytes: rss } = m;
-  const heapShare = shareOf(used, limit);
+  const { usedBytes: judgedUsed, limitBytes: judgedLimit, oldGeneration } = judgedHeap(m);
+  const heapShare = shareOf(judgedUsed, judgedLimit);
   const heap = judged(
     'heap',
     'heapUsed',
-    'heap used / heap limit',
+    oldGeneration ? 'old generation used / its limit' : 'heap used / heap limit',
     heapShare,
     heapShare === undefined
-      ? used === undefined
+      ? judgedUsed === undefined
         ? 'not reported'
-        : `${bytes(used)} used, limit not reported`
-      : `${bytes(used!)} of ${bytes(limit!)} (${percent(heapShare)})`,
+        : `${bytes(judgedUsed)} used, limit not reported`
+      : `${bytes(judgedUsed!)} of ${bytes(judgedLimit!)} (${percent(heapShare)})`,
     (verdict) => {
       if (verdict === 'unknown')
-        return `The heap limit is not reported (prom-client has no such metric): serve nodevitals' ${METRICS.heapLimit.name} to judge it.`;
+        return `The heap limit is not reported (prom-client has no such metric): serve nodevitals' ${METRICS.heapOldGenerationLimit.name} to judge it.`;
       if (verdict === 'ok') return 'The heap has room under its limit.';
       const raise =
         container !== undefined

@@ -2,24 +2,16 @@ import { gcTypeOf } from '../families/gc.js';
 import { allocatedBytes } from '../families/heap.js';
 import type { EventLoopSampler } from '../internal/EventLoopSampler.js';
 import { createEventLoopSampler } from '../internal/createEventLoopSampler.js';
+import { realMemoryLimit } from '../internal/memoryLimit.js';
+import { oldGenerationLimitBytes, oldGenerationUsedBytes } from '../internal/oldGeneration.js';
+import { attempt as read } from '../internal/safeObserve.js';
 import { DEFAULT_OPTIONS, SLOTS_PER_WINDOW } from '../options.js';
 import type { RuntimeSources } from '../runtime.js';
 import type { GcKindMeasurements, RuntimeMeasurements } from './RuntimeMeasurements.js';
 
 /** Pauses kept per GC kind for the p99; past it only count and sum grow, so memory stays bounded whatever the GC rate. */
 const PAUSES_KEPT = 10_000;
-/** `constrainedMemory()` answers 0 or 2^64 without a limit (see the process family). */
-const NO_LIMIT_FROM = 2 ** 53;
 
-/** A read that may fail or be missing on this runtime: undefined instead of an exception. */
-function read<T>(source: (() => T) | undefined): T | undefined {
-  if (!source) return undefined;
-  try {
-    return source();
-  } catch {
-    return undefined;
-  }
-}
 
 function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -84,6 +76,7 @@ export async function sampleRuntime(runtime: RuntimeSources, durationMillis: num
   read(() => sampler?.stop());
   read(() => sampler?.drainSamples(() => undefined));
   const heap = read(runtime.heapStatistics);
+  const spaces = read(runtime.heapSpaceStatistics);
   const allocatedAfter = runtime.heapStatistics && finite(allocatedBytes(runtime.heapStatistics));
   const counter = read(runtime.fileDescriptorCounter);
   const openFileDescriptors = read(() => counter?.count());
@@ -93,8 +86,10 @@ export async function sampleRuntime(runtime: RuntimeSources, durationMillis: num
     periodSeconds,
     heapUsedBytes: finite(heap?.used_heap_size),
     heapLimitBytes: finite(heap?.heap_size_limit),
+    oldGenerationUsedBytes: spaces && finite(oldGenerationUsedBytes(spaces)),
+    oldGenerationLimitBytes: heap && finite(oldGenerationLimitBytes(heap.heap_size_limit, read(runtime.configuredOldGeneration))),
     rssBytes: finite(read(runtime.rss)),
-    containerLimitBytes: container !== undefined && container > 0 && container < NO_LIMIT_FROM ? container : undefined,
+    containerLimitBytes: realMemoryLimit(container),
     gc: runtime.observeGc ? gc.measurements(periodSeconds) : undefined,
     allocationBytesPerSecond:
       allocatedBefore !== undefined && allocatedAfter !== undefined && periodSeconds > 0 ? (allocatedAfter - allocatedBefore) / periodSeconds : undefined,

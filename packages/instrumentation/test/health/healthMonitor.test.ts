@@ -7,6 +7,11 @@ import type { RuntimeSources, TimerHandle } from '../../src/runtime';
 import { DiagCapture, TestReader, valueOf } from '../helpers/collect';
 import { fakeRuntime } from '../helpers/fakeRuntime';
 
+const MIB = 1024 * 1024;
+const OLD_LIMIT = 64 * MIB;
+const YOUNG_RESERVE = 192 * MIB;
+const YOUNG_USED = 10 * MIB;
+
 /** Node's sources with the heap share, clock, memory and handle count under the test's control, and a timer it fires by hand. */
 function controlledRuntime() {
   const real = getHeapStatistics();
@@ -24,7 +29,14 @@ function controlledRuntime() {
     },
     // A loop idle 90 % of the (fake) time, so only the check under test moves.
     eventLoopUtilization: () => ({ idle: state.now * 0.9, active: state.now * 0.1 }),
-    heapStatistics: (): HeapInfo => ({ ...real, used_heap_size: state.heapShare * real.heap_size_limit }),
+    // Node 24 with --max-old-space-size=64: the heap limit adds a 192 MiB young reserve, and the old generation
+    // is what runs out, so its share is what the check reads (a whole-heap share would stay under 30 %).
+    configuredOldGeneration: () => OLD_LIMIT,
+    heapStatistics: (): HeapInfo => ({ ...real, heap_size_limit: OLD_LIMIT + YOUNG_RESERVE, used_heap_size: state.heapShare * OLD_LIMIT + YOUNG_USED }),
+    heapSpaceStatistics: () => [
+      { space_name: 'new_space', space_size: YOUNG_USED, space_used_size: YOUNG_USED, space_available_size: 0, physical_space_size: YOUNG_USED },
+      { space_name: 'old_space', space_size: OLD_LIMIT, space_used_size: state.heapShare * OLD_LIMIT, space_available_size: 0, physical_space_size: OLD_LIMIT },
+    ],
     activeResources: () => new Array<string>(state.handles).fill('TCPSocketWrap'),
     constrainedMemory: () => state.memoryLimit,
     availableMemory: () => state.availableMemory,
@@ -62,7 +74,7 @@ describe('HealthMonitor', () => {
     tick();
     tick();
     expect(logger.matching(/health:/)).toEqual([
-      expect.stringMatching(/health: heapUsed is warning: V8 heap used \/ heap limit 85 %, warning threshold 80 %$/),
+      expect.stringMatching(/health: heapUsed is warning: V8 old generation used \/ its limit 85 %, warning threshold 80 %$/),
     ]);
     expect(await series('heapUsed')).toBe(1);
 
@@ -80,8 +92,8 @@ describe('HealthMonitor', () => {
     expect(await series('heapUsed')).toBe(0);
     const lines = logger.matching(/health:/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/heapUsed is critical: V8 heap used \/ heap limit 95 %, critical threshold 90 %$/);
-    expect(lines[2]).toMatch(/heapUsed recovered from critical: V8 heap used \/ heap limit 40 %, below the warning threshold 80 %$/);
+    expect(lines[1]).toMatch(/heapUsed is critical: V8 old generation used \/ its limit 95 %, critical threshold 90 %$/);
+    expect(lines[2]).toMatch(/heapUsed recovered from critical: V8 old generation used \/ its limit 40 %, below the warning threshold 80 %$/);
     expect(transitions.map(({ check, from, to, value, threshold }) => ({ check, from, to, value, threshold }))).toEqual([
       { check: 'heapUsed', from: 'ok', to: 'warning', value: expect.closeTo(0.85, 6), threshold: 0.8 },
       { check: 'heapUsed', from: 'warning', to: 'critical', value: expect.closeTo(0.95, 6), threshold: 0.9 },
@@ -110,8 +122,8 @@ describe('HealthMonitor', () => {
     expect(monitor.report().checks.heapUsed.status).toBe('ok');
     expect(logger.matching(/health: heapUsed/)).toEqual([
       expect.stringMatching(/is critical/),
-      expect.stringMatching(/eased from critical to warning: V8 heap used \/ heap limit 85 %, warning threshold 80 %$/),
-      expect.stringMatching(/recovered from warning: V8 heap used \/ heap limit 75 %/),
+      expect.stringMatching(/eased from critical to warning: V8 old generation used \/ its limit 85 %, warning threshold 80 %$/),
+      expect.stringMatching(/recovered from warning: V8 old generation used \/ its limit 75 %/),
     ]);
     monitor.stop();
   });
