@@ -133,6 +133,7 @@ export const METRICS = define({
     family: 'heap',
     convention: 'semconv',
     source: `${HEAP_SPACE_STATS} space_available_size`,
+    optIn: 'heapSpaceDetail',
   },
   heapSpacePhysical: {
     name: 'v8js.memory.heap.space.physical_size',
@@ -143,6 +144,7 @@ export const METRICS = define({
     family: 'heap',
     convention: 'semconv',
     source: `${HEAP_SPACE_STATS} physical_space_size`,
+    optIn: 'heapSpaceDetail',
   },
   // heap: whole heap and off-heap memory (extensions)
   heapLimit: heapTotal(
