@@ -425,6 +425,19 @@ export const METRICS = define({
     convention: 'semconv',
     source: `${PROC_STAT} num_threads`,
   },
+  // process: the CPUs it may use; the semantic conventions have it for the JVM
+  // (jvm.cpu.count), .NET (dotnet.process.cpu.count) and Go (go.processor.limit), not for Node
+  availableParallelism: {
+    name: 'nodejs.cpu.count',
+    instrument: 'updowncounter',
+    unit: '{cpu}',
+    description:
+      'CPUs the process may run on: the logical CPUs of its affinity mask, capped by its cgroup CPU quota; the count to size worker pools by.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: 'os.availableParallelism() (libuv: sched_getaffinity, capped by the cgroup CPU quota rounded down)',
+  },
   diskIo: {
     name: 'process.disk.io',
     instrument: 'counter',
