@@ -82,6 +82,7 @@ export const RUNTIME_OPTIONS: readonly OptionDoc[] = [
   family('resources', 'Active-resources family: `v8js.resource.active` by type.'),
   family('process', 'Process family: CPU, resident memory, uptime, file descriptors, context switches, page faults.'),
   family('workers', 'Workers family, off by default: every worker thread this thread creates, by `thread.id` and `thread.name` (event-loop time, heap used and limit, CPU time), 6 series per running worker (at most 64 tracked) + 1.'),
+  family('heapSpaceDetail', 'Heap family, opt-in: `v8js.memory.heap.space.available_size` and `.physical_size`, one series per V8 heap space each (11 to 13 spaces on Node 22 to 26), 22 to 26 series. The whole-heap `v8js.memory.heap.total.available` and `.physical` are on without it.'),
   family('diskIo', 'Process family, opt-in: `process.disk.io` by direction (Linux), 2 series.'),
   family('threadCpu', 'Process family, opt-in: `nodejs.thread.cpu.time` of the JavaScript thread by mode, 2 series.'),
   family('loopCounters', "Process family, opt-in: libuv's loop counters (`nodejs.eventloop.iterations`, `.events.processed`, `.events.waiting`), 3 series."),

@@ -100,6 +100,7 @@ beforeAll(async () => {
     OTEL_METRIC_EXPORT_INTERVAL: String(EXPORT_INTERVAL_MILLIS),
     APP_REPORT_MILLIS: '1000',
     // Every opt-in series too, so the whole documented catalog can be checked.
+    NODEVITALS_HEAP_SPACE_DETAIL: 'true',
     NODEVITALS_DISK_IO: 'true',
     NODEVITALS_THREAD_CPU: 'true',
     NODEVITALS_LOOP_COUNTERS: 'true',

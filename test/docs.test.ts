@@ -14,7 +14,7 @@ import { metricNamesIn } from './helpers/promql';
 import { loadRules, rawMetricNames } from './helpers/rules';
 import { scrapePreset, servedOnEitherPath, type Scrape } from './helpers/scrape';
 import { ALERTING_DOC, renderAlertingDoc } from './tools/alertDocs';
-import { measureOtlp } from './tools/measureExport';
+import { allOptIns, measureOtlp } from './tools/measureExport';
 import { catalogEntryOf, OTLP_NAMES } from './tools/catalogNames';
 import { promClientDefaultNames, runtimeNodeNames, scrapeWithNaming } from './tools/peers';
 import { ATTRIBUTES, METRICS, type MetricId } from '../packages/instrumentation/src/catalog';
@@ -176,13 +176,19 @@ describe('against real output', () => {
   let scrape: Scrape;
   /** The same preset with runtimeViews({ naming: 'prom-client' }): the rules read names of both. */
   let promClientScrape: Scrape;
+  let optInScrape: Scrape;
   let promClient: Set<string>;
   let runtimeNode: Set<string>;
   const { recording } = loadRules();
   const recordNames = new Set(recording.map((rule) => rule.record as string));
 
   beforeAll(async () => {
-    [scrape, promClientScrape] = await Promise.all([scrapePreset(), scrapePreset({}, 'prom-client')]);
+    // The third scrape has every opt-in series on, so an opt-in name the docs give is checked too.
+    [scrape, promClientScrape, optInScrape] = await Promise.all([
+      scrapePreset(),
+      scrapePreset({}, 'prom-client'),
+      scrapeWithNaming('semconv', allOptIns()),
+    ]);
     promClient = await promClientDefaultNames();
     runtimeNode = await runtimeNodeNames();
   }, 60_000);
@@ -192,7 +198,7 @@ describe('against real output', () => {
    * histogram's base name counts when its `_bucket` series is there.
    */
   const served = (name: string): boolean =>
-    [scrape, promClientScrape].some((served) => servedOnEitherPath(served, name) || served.names.has(`${name}_bucket`));
+    [scrape, promClientScrape, optInScrape].some((served) => servedOnEitherPath(served, name) || served.names.has(`${name}_bucket`));
 
   /**
    * Series a default scrape of a young process cannot be counted on to show: opt-in ones, the memory
@@ -283,7 +289,8 @@ describe('against real output', () => {
           metric: METRICS[id].name,
         });
       }
-      const promClientNaming = await scrapeWithNaming('prom-client');
+      // Opt-ins on: prom-client's per-space available bytes are opt-in here (heapSpaceDetail).
+      const promClientNaming = await scrapeWithNaming('prom-client', allOptIns());
       const served = (name: string): boolean => promClientNaming.names.has(name) || promClientNaming.names.has(`${name}_bucket`);
       expect(renamed.map(([, name]) => name).filter((name) => !served(name))).toEqual([]);
     }, 30_000);

@@ -9,13 +9,21 @@
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --json   # for scripts
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --opt-in # every opt-in series on too
  *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --workers=4 # workers family on, 4 idle workers running
+ *   node -r ./scripts/ts-register.cjs test/tools/measureExport.ts --zero-code # also a scrape of the zero-code entry (health included)
  *
  * The process measured is this one: the runtime metrics of a small Node
  * process holding a gRPC server and client, a resource built the way the
  * zero-code `register` entry builds it (service name, host and process
- * attributes), default options.
+ * attributes), default options. With `--zero-code`, also a child process run
+ * the way a zero-code Prometheus user runs one (`node --import
+ * @nodevitals/exporter-presets/register`, `OTEL_METRICS_EXPORTER=prometheus`):
+ * its scrape holds the health monitor's series too, which the presets start by
+ * default there.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { RUNTIME_VARIABLES } from '../../packages/exporter-presets/src/internal/runtimeEnvironment';
+import { freePort } from '../../packages/exporter-presets/test/helpers/ports';
 import { ROOT } from '../helpers/paths';
 import { parseExposition, fetchText } from '../helpers/scrape';
 import { startReceiver, type ExportMetricsServiceRequest, type Metric } from '../../examples/otlp-debug-receiver/src/receiver';
@@ -158,6 +166,69 @@ export function allOptIns(): Record<string, boolean> {
   return Object.fromEntries(CATALOG.flatMap((metric) => (metric.optIn ? [[metric.optIn, true]] : [])));
 }
 
+/**
+ * A scrape once three GC kinds and the delay histogram are in (or after 20 s),
+ * counted by family; `target_info` left out.
+ */
+async function settledScrape(url: string): Promise<PrometheusMeasurement> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const text = await fetchText(url).catch(() => '');
+    const scrape = parseExposition(text);
+    const gcKindCount = new Set([...text.matchAll(/v8js_gc_duration_seconds_count\{v8js_gc_type="(\w+)"/g)].map((match) => match[1])).size;
+    const ready = gcKindCount >= 3 && scrape.names.has('nodejs_eventloop_delay_distribution_seconds_bucket');
+    if (ready || (text !== '' && Date.now() > deadline)) {
+      const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('target_info'));
+      const seriesByFamily: Partial<Record<FamilyName, number>> = {};
+      for (const line of lines) {
+        const family = familyOf(line.split(/[{ ]/)[0]);
+        if (family) seriesByFamily[family] = (seriesByFamily[family] ?? 0) + 1;
+      }
+      return { series: lines.length, seriesByFamily, bytes: Buffer.byteLength(text) };
+    }
+    if (Date.now() > deadline + 10_000) throw new Error(`no scrape from ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/**
+ * About the churn of keepBusy(), as a child process's program. It lands in
+ * `target_info`'s `process_command_args`: one line, no braces (parseExposition
+ * reads a label set up to its first `}`).
+ */
+const BUSY_APP =
+  'const retained = []; setInterval(() => (retained.push(Array.from(Array(50000).keys(), (index) => [index])), retained.length > 40 && retained.splice(0, 20)), 20);';
+
+/**
+ * One scrape of the zero-code entry as a Prometheus user runs it, defaults
+ * (health included) plus `env` (NODEVITALS_* switches).
+ */
+export async function measureZeroCode(env: Record<string, string> = {}): Promise<PrometheusMeasurement> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', '@nodevitals/exporter-presets/register', '-e', BUSY_APP], {
+    // Where a user's project would resolve the package from.
+    cwd: join(ROOT, 'examples', 'register'),
+    env: {
+      ...process.env,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  try {
+    return await settledScrape(`http://127.0.0.1:${port}/metrics`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+/** The `NODEVITALS_*` variable of every opt-in flag of the catalog, set to true. */
+function allOptInVariables(): Record<string, string> {
+  return Object.fromEntries(Object.keys(allOptIns()).map((flag) => [RUNTIME_VARIABLES[flag as keyof typeof RUNTIME_VARIABLES], 'true']));
+}
+
 /** One scrape of the Prometheus preset, default naming, in this process, with `workers` idle worker threads running. */
 export async function measurePrometheus(options: Record<string, boolean> = {}, workers = 0): Promise<PrometheusMeasurement> {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -174,23 +245,7 @@ export async function measurePrometheus(options: Record<string, boolean> = {}, w
   const threads = Array.from({ length: workers }, () => new Worker('setInterval(() => {}, 1000)', { eval: true }));
   try {
     const { url } = await reader.ready;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const text = await fetchText(url);
-      const scrape = parseExposition(text);
-      const gcKindCount = new Set([...text.matchAll(/v8js_gc_duration_seconds_count\{v8js_gc_type="(\w+)"/g)].map((match) => match[1])).size;
-      const ready = gcKindCount >= 3 && scrape.names.has('nodejs_eventloop_delay_distribution_seconds_bucket');
-      if (ready || Date.now() > deadline) {
-        const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('target_info'));
-        const seriesByFamily: Partial<Record<FamilyName, number>> = {};
-        for (const line of lines) {
-          const family = familyOf(line.split(/[{ ]/)[0]);
-          if (family) seriesByFamily[family] = (seriesByFamily[family] ?? 0) + 1;
-        }
-        return { series: lines.length, seriesByFamily, bytes: Buffer.byteLength(text) };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
+    return await settledScrape(url);
   } finally {
     stopBusy();
     await Promise.all(threads.map((thread) => thread.terminate()));
@@ -199,14 +254,22 @@ export async function measurePrometheus(options: Record<string, boolean> = {}, w
   }
 }
 
-export async function measureAll(): Promise<{ node: string; otlp: OtlpMeasurement[]; prometheus: PrometheusMeasurement }> {
+export async function measureAll(): Promise<{
+  node: string;
+  otlp: OtlpMeasurement[];
+  prometheus: PrometheusMeasurement;
+  zeroCode?: PrometheusMeasurement;
+}> {
   const otlp = [
     await measureOtlp({ label: 'default (explicit buckets)', exponentialHistograms: false }),
     await measureOtlp({ label: 'exponentialHistograms: true', exponentialHistograms: true }),
   ];
   const workers = Number(process.argv.find((arg) => arg.startsWith('--workers='))?.slice('--workers='.length) ?? 0);
   const options = process.argv.includes('--opt-in') ? allOptIns() : workers > 0 ? { workers: true } : {};
-  return { node: process.version, otlp, prometheus: await measurePrometheus(options, workers) };
+  const prometheus = await measurePrometheus(options, workers);
+  if (!process.argv.includes('--zero-code')) return { node: process.version, otlp, prometheus };
+  const zeroCode = await measureZeroCode(process.argv.includes('--opt-in') ? allOptInVariables() : {});
+  return { node: process.version, otlp, prometheus, zeroCode };
 }
 
 if (require.main === module) {
@@ -224,6 +287,8 @@ if (require.main === module) {
       }
       const p = result.prometheus;
       console.log(`Prometheus: ${p.series} series per scrape, ${p.bytes} B per scrape; series by family ${JSON.stringify(p.seriesByFamily)}`);
+      const z = result.zeroCode;
+      if (z) console.log(`Zero-code entry, Prometheus: ${z.series} series per scrape, ${z.bytes} B per scrape; series by family ${JSON.stringify(z.seriesByFamily)}`);
     },
     (error: unknown) => {
       console.error(error);

@@ -82,7 +82,7 @@ export async function runtimeNodeNames(): Promise<Set<string>> {
 }
 
 /** One scrape of nodevitals' Prometheus reader in this process, with `runtimeViews({ naming })`. */
-export async function scrapeWithNaming(naming: 'semconv' | 'prom-client'): Promise<Scrape> {
+export async function scrapeWithNaming(naming: 'semconv' | 'prom-client', runtimeOptions: Record<string, boolean> = {}): Promise<Scrape> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const presets = require(presetsDist) as typeof import('../../packages/exporter-presets/src/index');
   const { startRuntimeMetrics } = require(instrumentationDist) as typeof import('../../packages/instrumentation/src/index');
@@ -90,7 +90,7 @@ export async function scrapeWithNaming(naming: 'semconv' | 'prom-client'): Promi
   /* eslint-enable @typescript-eslint/no-require-imports */
   const reader = presets.prometheusMetricReader({ host: '127.0.0.1', port: 0 });
   const meterProvider = new MeterProvider({ readers: [reader], views: presets.runtimeViews({ naming }) });
-  const runtime = startRuntimeMetrics({ meterProvider });
+  const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptions });
   try {
     const { url } = await reader.ready;
     const deadline = Date.now() + 15_000;

@@ -133,6 +133,7 @@ export const METRICS = define({
     family: 'heap',
     convention: 'semconv',
     source: `${HEAP_SPACE_STATS} space_available_size`,
+    optIn: 'heapSpaceDetail',
   },
   heapSpacePhysical: {
     name: 'v8js.memory.heap.space.physical_size',
@@ -143,6 +144,7 @@ export const METRICS = define({
     family: 'heap',
     convention: 'semconv',
     source: `${HEAP_SPACE_STATS} physical_space_size`,
+    optIn: 'heapSpaceDetail',
   },
   // heap: whole heap and off-heap memory (extensions)
   heapLimit: heapTotal(
@@ -434,6 +436,19 @@ export const METRICS = define({
     family: 'process',
     convention: 'semconv',
     source: `${PROC_STAT} num_threads`,
+  },
+  // process: the CPUs it may use; the semantic conventions have it for the JVM
+  // (jvm.cpu.count), .NET (dotnet.process.cpu.count) and Go (go.processor.limit), not for Node
+  availableParallelism: {
+    name: 'nodejs.cpu.count',
+    instrument: 'updowncounter',
+    unit: '{cpu}',
+    description:
+      'CPUs the process may run on: the logical CPUs of its affinity mask, capped by its cgroup CPU quota; the count to size worker pools by.',
+    attributes: [],
+    family: 'process',
+    convention: 'extension',
+    source: 'os.availableParallelism() (libuv: sched_getaffinity, capped by the cgroup CPU quota rounded down)',
   },
   diskIo: {
     name: 'process.disk.io',

@@ -19,6 +19,12 @@ export interface RuntimeMetricsOptions {
    * 64 workers tracked), 1 more for the count. Default `false` (docs/cost-and-cardinality.md).
    */
   workers?: boolean;
+  /**
+   * `v8js.memory.heap.space.available_size` and `.physical_size`, one series per V8 heap space each
+   * (11 to 13 spaces on Node 22 to 26, most of them near 0 all the time): 22 to 26 more series. The whole-heap
+   * `v8js.memory.heap.total.available` and `.physical`, and per-space used and size, are on regardless. Default `false`.
+   */
+  heapSpaceDetail?: boolean;
   /** `process.disk.io` (read, write; Linux): 2 more series. Default `false`. */
   diskIo?: boolean;
   /** `nodejs.thread.cpu.time` (user, system) of the JavaScript thread: 2 more series. Default `false`. */
@@ -66,6 +72,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   resources: true,
   process: true,
   workers: false,
+  heapSpaceDetail: false,
   diskIo: false,
   threadCpu: false,
   loopCounters: false,
@@ -87,7 +94,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 
 const FAMILY_FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process', 'workers'] as const;
 /** Series few users need, inside a family: off by default (docs/cost-and-cardinality.md). */
-const OPT_IN_FLAGS = ['diskIo', 'threadCpu', 'loopCounters'] as const;
+const OPT_IN_FLAGS = ['heapSpaceDetail', 'diskIo', 'threadCpu', 'loopCounters'] as const;
 /** Valid [min, max] of the integer options; the window must also be at least SLOTS_PER_WINDOW resolutions. */
 export const INTEGER_RANGES = Object.freeze({
   eventLoopResolutionMillis: Object.freeze([1, 1000] as const),

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { subscribe as diagnosticsChannelSubscribe } from 'node:diagnostics_channel';
 import { totalmem } from 'node:os';
@@ -105,6 +106,8 @@ export interface RuntimeSources {
   /** Bytes the process can still use under its limit, or the free system memory. */
   availableMemory?: () => number;
   processStatus?: () => ProcessStatus;
+  /** CPUs the process may run on (libuv: the affinity mask, capped by a cgroup CPU quota). */
+  availableParallelism?: () => number;
   diskIo?: () => DiskIo;
   /** CPU time of the current thread, microseconds. */
   threadCpuUsage?: () => NodeJS.CpuUsage;
@@ -285,6 +288,7 @@ export function nodeRuntime(): RuntimeSources {
     constrainedMemory,
     availableMemory: ifFunction(newer.availableMemory) && (() => newer.availableMemory!()),
     processStatus: procfs ? readProcessStatus : undefined,
+    availableParallelism: ifFunction(os.availableParallelism) && (() => os.availableParallelism()),
     diskIo: procfs ? readDiskIo : undefined,
     threadCpuUsage: ifFunction(newer.threadCpuUsage) && (() => newer.threadCpuUsage!()),
     loopCounters: loopCounters(),

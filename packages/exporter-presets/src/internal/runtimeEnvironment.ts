@@ -20,6 +20,7 @@ export const RUNTIME_VARIABLES = Object.freeze({
   resources: 'NODEVITALS_RESOURCES',
   process: 'NODEVITALS_PROCESS',
   workers: 'NODEVITALS_WORKERS',
+  heapSpaceDetail: 'NODEVITALS_HEAP_SPACE_DETAIL',
   diskIo: 'NODEVITALS_DISK_IO',
   threadCpu: 'NODEVITALS_THREAD_CPU',
   loopCounters: 'NODEVITALS_LOOP_COUNTERS',
@@ -28,7 +29,9 @@ export const RUNTIME_VARIABLES = Object.freeze({
 } as const);
 
 // The family switches and the opt-in series inside families: all booleans.
-const FLAGS = ['heap', 'gc', 'eventLoop', 'resources', 'process', 'workers', 'diskIo', 'threadCpu', 'loopCounters'] as const;
+const FLAGS = [
+  'heap', 'gc', 'eventLoop', 'resources', 'process', 'workers', 'heapSpaceDetail', 'diskIo', 'threadCpu', 'loopCounters',
+] as const;
 
 /** The options the variables set; those unset (or wrong) are left out, so the defaults apply. */
 export function runtimeOptionsFromEnvironment(): RuntimeMetricsOptions {

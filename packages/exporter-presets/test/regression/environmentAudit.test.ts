@@ -71,7 +71,7 @@ const ROWS: Row[] = [
   ['OTEL_EXPORTER_PROMETHEUS_PORT', '70000', () => resolvePrometheusSettings({}).port, DEFAULT_OPTIONS.port],
   ['OTEL_SDK_DISABLED', 'maybe', () => sdkDisabled(), false],
   ['OTEL_RESOURCE_ATTRIBUTES', 'team', () => environmentResource().attributes.team, undefined],
-  ...['HEAP', 'GC', 'EVENT_LOOP', 'RESOURCES', 'PROCESS', 'WORKERS', 'DISK_IO', 'THREAD_CPU', 'LOOP_COUNTERS'].map(
+  ...['HEAP', 'GC', 'EVENT_LOOP', 'RESOURCES', 'PROCESS', 'WORKERS', 'HEAP_SPACE_DETAIL', 'DISK_IO', 'THREAD_CPU', 'LOOP_COUNTERS'].map(
     (family): Row => [`NODEVITALS_${family}`, 'off', () => runtimeOptionsFromEnvironment(), {}],
   ),
   ['NODEVITALS_EVENT_LOOP_RESOLUTION_MILLIS', '0', () => runtimeOptionsFromEnvironment(), {}],

@@ -59,3 +59,18 @@ it('NODEVITALS_PROCESS=false and NODEVITALS_HEAP=false leave exactly those famil
   expect(families.has('resources')).toBe(true);
   expect(linesAbout(output, 'NODEVITALS_')).toEqual([]);
 }, 150_000);
+
+it('NODEVITALS_HEAP_SPACE_DETAIL=true adds available and physical bytes per heap space; without it only the whole-heap totals', async () => {
+  const perSpace = [METRICS.heapSpaceAvailable.name, METRICS.heapSpacePhysical.name];
+  const spaces = (received: ReceivedExport, name: string) =>
+    (received.metrics.get(name)?.points ?? []).map((point) => point.attributes['v8js.heap.space.name']);
+  const byDefault = await run({});
+  expect(perSpace.map((name) => byDefault.received.metrics.has(name))).toEqual([false, false]);
+  expect([METRICS.heapAvailable.name, METRICS.heapPhysical.name].map((name) => byDefault.received.metrics.has(name))).toEqual([true, true]);
+  const detailed = await run({ NODEVITALS_HEAP_SPACE_DETAIL: 'true' });
+  // One point per V8 heap space, the same spaces the default per-space used bytes cover.
+  const usedSpaces = spaces(detailed.received, METRICS.heapSpaceUsed.name).sort();
+  expect(usedSpaces).toContain('old_space');
+  for (const name of perSpace) expect([name, spaces(detailed.received, name).sort()]).toEqual([name, usedSpaces]);
+  expect(linesAbout(detailed.output, 'NODEVITALS_')).toEqual([]);
+}, 150_000);

@@ -26,13 +26,18 @@ export class HeapFamily implements MetricFamily {
   private readonly heapSpaceStatistics;
   private readonly spaceAttributes = new Map<string, Attributes>();
   private readonly instruments: Record<
-    | 'spaceUsed' | 'spaceSize' | 'spaceAvailable' | 'spacePhysical' | 'limit' | 'size' | 'used' | 'available'
+    | 'spaceUsed' | 'spaceSize' | 'limit' | 'size' | 'used' | 'available'
     | 'physical' | 'malloced' | 'external' | 'arrayBuffers' | 'nativeContexts' | 'detachedContexts',
     Observable
   >;
   private readonly oldGenerationLimit: Observable;
   /** The configured old-generation maximum, read once: a thread's flags and resourceLimits never change. */
   private readonly configuredOldGeneration: number | undefined;
+  /**
+   * Per-space available and physical bytes, only with `heapSpaceDetail`: most
+   * spaces read near 0 all the time, and the whole-heap totals carry the signal.
+   */
+  private readonly spaceDetail: Record<'available' | 'physical', Observable> | undefined;
   /** Present where V8 counts allocations (Node 26+): from the same getHeapStatistics() read. */
   private readonly allocated: Observable | undefined;
   private readonly counters = new MonotonicCounters();
@@ -45,8 +50,6 @@ export class HeapFamily implements MetricFamily {
     this.instruments = {
       spaceUsed: createObservable(meter, METRICS.heapSpaceUsed),
       spaceSize: createObservable(meter, METRICS.heapSpaceSize),
-      spaceAvailable: createObservable(meter, METRICS.heapSpaceAvailable),
-      spacePhysical: createObservable(meter, METRICS.heapSpacePhysical),
       limit: createObservable(meter, METRICS.heapLimit),
       size: createObservable(meter, METRICS.heapSize),
       used: createObservable(meter, METRICS.heapUsed),
@@ -60,6 +63,9 @@ export class HeapFamily implements MetricFamily {
     };
     this.oldGenerationLimit = createObservable(meter, METRICS.heapOldGenerationLimit);
     this.configuredOldGeneration = attempt(runtime.configuredOldGeneration);
+    this.spaceDetail = context.options.heapSpaceDetail
+      ? { available: createObservable(meter, METRICS.heapSpaceAvailable), physical: createObservable(meter, METRICS.heapSpacePhysical) }
+      : undefined;
     // No derivation on older lines: what GC statistics give (heap before a GC
     // minus heap after the previous one) misses whatever was allocated and
     // freed between, so it is no count of bytes allocated.
@@ -71,7 +77,7 @@ export class HeapFamily implements MetricFamily {
     this.registration = new BatchRegistration(
       context.batch,
       guarded(context.logger, 'heap collection', (result: BatchObservableResult) => this.collect(result)),
-      [...Object.values(this.instruments), this.oldGenerationLimit, ...(this.allocated ? [this.allocated] : [])],
+      [...Object.values(this.instruments), this.oldGenerationLimit, ...Object.values(this.spaceDetail ?? {}), ...(this.allocated ? [this.allocated] : [])],
     );
   }
 
@@ -94,12 +100,15 @@ export class HeapFamily implements MetricFamily {
 
   private collect(result: BatchObservableResult): void {
     const i = this.instruments;
+    const detail = this.spaceDetail;
     for (const space of this.heapSpaceStatistics()) {
       const attributes = this.attributesOf(space.space_name);
       observeFinite(result, i.spaceUsed, space.space_used_size, attributes);
       observeFinite(result, i.spaceSize, space.space_size, attributes);
-      observeFinite(result, i.spaceAvailable, space.space_available_size, attributes);
-      observeFinite(result, i.spacePhysical, space.physical_space_size, attributes);
+      if (detail) {
+        observeFinite(result, detail.available, space.space_available_size, attributes);
+        observeFinite(result, detail.physical, space.physical_space_size, attributes);
+      }
     }
     const heap = this.heapStatistics();
     observeFinite(result, i.limit, heap.heap_size_limit);

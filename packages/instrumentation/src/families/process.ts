@@ -32,8 +32,8 @@ type OptionalSource = Exclude<keyof RuntimeSources, 'now' | 'setRepeatingTimer' 
  * one cheap read each. Descriptor metrics exist where /proc does (Linux); while
  * enabled, the family holds the one descriptor it counts them with.
  *
- * Container memory (limit and headroom), virtual memory and threads are on by
- * default. Disk I/O, the JavaScript thread's CPU and libuv's loop counters are
+ * Container memory (limit and headroom), virtual memory, threads and the CPUs
+ * the process may use are on by default. Disk I/O, the JavaScript thread's CPU and libuv's loop counters are
  * opt-in. The loop counters are libuv's view of the event loop, but they live
  * here rather than in the event-loop family: they are three plain cumulative
  * reads with none of that family's sampling machinery, and keeping them apart
@@ -51,7 +51,7 @@ export class ProcessFamily implements MetricFamily {
   >;
   private readonly optional: Partial<
     Record<
-      | 'memoryLimit' | 'memoryAvailable' | 'memoryVirtual' | 'threadCount' | 'diskIo' | 'threadCpuTime'
+      | 'memoryLimit' | 'memoryAvailable' | 'memoryVirtual' | 'threadCount' | 'availableParallelism' | 'diskIo' | 'threadCpuTime'
       | 'loopIterations' | 'loopEventsProcessed' | 'loopEventsWaiting',
       Observable
     >
@@ -72,6 +72,9 @@ export class ProcessFamily implements MetricFamily {
     if (this.available('processStatus', [METRICS.memoryVirtual, METRICS.threadCount], '/proc/self/stat')) {
       o.memoryVirtual = createObservable(meter, METRICS.memoryVirtual);
       o.threadCount = createObservable(meter, METRICS.threadCount);
+    }
+    if (this.available('availableParallelism', [METRICS.availableParallelism], 'os.availableParallelism()')) {
+      o.availableParallelism = createObservable(meter, METRICS.availableParallelism);
     }
     if (options.diskIo && this.available('diskIo', [METRICS.diskIo], '/proc/self/io')) {
       o.diskIo = createObservable(meter, METRICS.diskIo);
@@ -172,6 +175,8 @@ export class ProcessFamily implements MetricFamily {
       observeFinite(result, o.memoryVirtual, status?.virtualMemoryBytes);
       observeFinite(result, o.threadCount, status?.threads);
     }
+    // Read every collection (~8 us): affinity can change under a running process (taskset -p).
+    if (o.availableParallelism) observeFinite(result, o.availableParallelism, attempt(runtime.availableParallelism));
     if (o.diskIo) {
       const io = attempt(runtime.diskIo);
       this.counter(result, o.diskIo, 'diskRead', io?.readBytes, READ);

@@ -1,10 +1,11 @@
 import { closeSync, fstatSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { METRICS } from '../../src/catalog';
 import { DiagCapture, sleep, startHarness, valueOf } from '../helpers/collect';
+import { lastJson, runScenario } from '../helpers/childProcess';
 import { fakeRuntime } from '../helpers/fakeRuntime';
 
 // The descriptor count is read with one fstat of a kept /proc/self/fd
@@ -395,6 +396,38 @@ describe('a source that starts failing costs only its own series', () => {
       // Counters repeat their last value rather than vanish or go backwards.
       expect(valueOf(after, METRICS.loopIterations.name)).toBe(iterations);
     } finally {
+      await harness.stop();
+    }
+  });
+});
+
+describe('nodejs.cpu.count (os.availableParallelism(), on by default)', () => {
+  const SCENARIO = join(__dirname, '..', 'scenarios', 'availableParallelism.ts');
+  type Reading = { reported: number | undefined; api: number; allowed: string };
+
+  it('in a process started under `taskset -c 0`: 1, the one CPU its affinity mask allows', async () => {
+    const [reading] = lastJson<Reading[]>(await runScenario(SCENARIO, { launcher: ['taskset', '-c', '0'] }));
+    expect(reading).toEqual({ reported: 1, api: 1, allowed: '0' });
+  }, 30_000);
+
+  it(`unpinned, what this machine allows (${availableParallelism()} here); pinned to CPU 0 while running, 1 at the next collection`, async () => {
+    const [before, after] = lastJson<Reading[]>(await runScenario(SCENARIO, { args: ['--narrow'] }));
+    // Same affinity mask and cgroup as this process: the same count.
+    expect(before.reported).toBe(availableParallelism());
+    expect(before.reported).toBe(before.api);
+    expect(after).toEqual({ reported: 1, api: 1, allowed: '0' });
+  }, 30_000);
+
+  it('where the runtime lacks os.availableParallelism(): skipped with one diag line, the rest of the family reports', async () => {
+    const diag = new DiagCapture().install();
+    const harness = startHarness(processOnlyOptions, fakeRuntime({ availableParallelism: undefined }));
+    try {
+      const metrics = await harness.readers[0].metrics();
+      expect(metrics.has(METRICS.availableParallelism.name)).toBe(false);
+      expect(valueOf(metrics, METRICS.uptime.name)).toBeGreaterThan(0);
+      expect(diag.matching(/nodejs\.cpu\.count skipped: os\.availableParallelism\(\) is not available/)).toHaveLength(1);
+    } finally {
+      diag.uninstall();
       await harness.stop();
     }
   });

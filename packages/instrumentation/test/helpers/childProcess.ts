@@ -14,14 +14,21 @@ export interface ChildResult {
 /**
  * Runs a TypeScript scenario in a fresh Node process (so timing-sensitive
  * measurements are not disturbed by jest) and returns what it printed.
+ * `launcher` is a command Node runs under (`['taskset', '-c', '0']`).
  */
 export function runScenario(
   file: string,
-  { args = [], nodeArgs = [], timeoutMillis = 30_000 }: { args?: string[]; nodeArgs?: string[]; timeoutMillis?: number } = {},
+  {
+    args = [],
+    nodeArgs = [],
+    timeoutMillis = 30_000,
+    launcher = [],
+  }: { args?: string[]; nodeArgs?: string[]; timeoutMillis?: number; launcher?: string[] } = {},
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...nodeArgs, '-r', REGISTER, file, ...args], {
+    const command = [...launcher, process.execPath, ...nodeArgs, '-r', REGISTER, file, ...args];
+    const child = spawn(command[0], command.slice(1), {
       env: { ...process.env, OTEL_METRICS_EXPORTER: 'none' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

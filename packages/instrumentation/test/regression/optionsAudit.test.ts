@@ -14,6 +14,7 @@ const CASES: Case[] = [
   ['eventLoop', null, TypeError, 'null', 'both'],
   ['resources', 'false', TypeError, '"false"', 'both'],
   ['process', {}, TypeError, '{}', 'both'],
+  ['heapSpaceDetail', 'yes', TypeError, '"yes"', 'both'],
   ['diskIo', 'yes', TypeError, '"yes"', 'both'],
   ['threadCpu', 0, TypeError, '0', 'both'],
   ['loopCounters', 'true', TypeError, '"true"', 'both'],
