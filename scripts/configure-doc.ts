@@ -191,6 +191,13 @@ export const DIAGNOSTICS_OPTIONS: readonly OptionDoc[] = [
   diagnosticsInteger('minIntervalSeconds', 'number (s)', 'At most one capture per interval, counted from the newest file in the directory, so it holds across restarts. `0` turns the rate limit off.'),
   diagnosticsInteger('cpuProfileSeconds', 'number (s)', 'Length of a CPU profile.'),
   diagnosticsInteger('sustainedSeconds', 'number (s)', 'How long event-loop utilization must stay critical before a CPU profile.'),
+  {
+    field: 'meterProvider',
+    type: 'MeterProvider',
+    defaultValue: 'the global one, at start; in the zero-code entry, its own',
+    valid: 'any `@opentelemetry/api` MeterProvider',
+    what: 'Where `nodevitals.diagnostics.captures` goes.',
+  },
 ];
 
 /** `createMetricReaders(options)` and the three reader factories. */

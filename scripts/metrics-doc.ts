@@ -13,6 +13,7 @@ const FAMILY_TITLES: Record<FamilyName, string> = {
   process: 'Process (`process`)',
   workers: 'Worker threads (`workers`, off by default)',
   health: 'Health (the state of each check of [health](health.md), while a health monitor runs)',
+  diagnostics: 'Diagnostics (the captures of [diagnostics](diagnostics.md), while they run)',
 };
 
 const DATA_POINT_TYPES: Record<MetricDefinition['instrument'], DataPointType> = {
@@ -60,7 +61,7 @@ export function renderMetricsDoc(): string {
     '<!-- Generated from packages/instrumentation/src/catalog.ts by `node scripts/gen-docs.cjs`. Do not edit. -->',
     '# Metric reference',
     '',
-    `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in six families, each family switched off with its option (\`heap: false\`, …; \`workers\` is off until \`workers: true\`), and the health monitor's state series.`,
+    `Every metric \`@nodevitals/instrumentation\` emits: ${entries.length} metrics in six families, each family switched off with its option (\`heap: false\`, …; \`workers\` is off until \`workers: true\`), the health monitor's state series, and the diagnostics' capture counter.`,
     '**semconv** names, instruments and units follow the OpenTelemetry semantic conventions (v8js, nodejs, process);',
     '**extension** marks our own metrics where no convention exists.',
     'The Prometheus column is the series name `@nodevitals/exporter-presets` serves on `/metrics`: unit suffix and `_total` as in',

@@ -69,6 +69,8 @@ const CONDITIONAL: ReadonlySet<string> = new Set([
   METRICS.memoryLimit.name,
   METRICS.heapLive.name,
   METRICS.lastMajorGc.name,
+  // Reported only while diagnostics run (NODEVITALS_DIAGNOSTICS): the apps here capture nothing.
+  METRICS.diagnosticsCaptures.name,
   ...('total_allocated_bytes' in getHeapStatistics() ? [] : [METRICS.heapAllocated.name]),
 ]);
 

@@ -16,7 +16,7 @@ import { nodeRuntime, type RuntimeSources } from './runtime.js';
 import { PACKAGE_NAME } from './version.js';
 
 /** Every family but `health`, whose one series the HealthMonitor reports itself. */
-type RuntimeFamilyName = Exclude<FamilyName, 'health'>;
+type RuntimeFamilyName = Exclude<FamilyName, 'health' | 'diagnostics'>;
 
 const FAMILIES: Record<RuntimeFamilyName, new (context: FamilyContext) => MetricFamily> = {
   heap: HeapFamily,

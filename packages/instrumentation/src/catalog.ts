@@ -12,7 +12,7 @@ export type InstrumentKind = 'counter' | 'updowncounter' | 'gauge' | 'histogram'
  * The families that can be switched on and off one by one (`health` is the
  * health monitor's state series, reported while a HealthMonitor runs).
  */
-export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process' | 'workers' | 'health';
+export type FamilyName = 'heap' | 'gc' | 'eventLoop' | 'resources' | 'process' | 'workers' | 'health' | 'diagnostics';
 
 /**
  * `semconv`: name, instrument and unit follow the OpenTelemetry semantic
@@ -54,6 +54,8 @@ export const ATTRIBUTES = Object.freeze({
   threadId: 'thread.id',
   threadName: 'thread.name',
   healthCheck: 'nodevitals.health.check',
+  diagnosticsCapture: 'nodevitals.diagnostics.capture',
+  diagnosticsOutcome: 'nodevitals.diagnostics.outcome',
 } as const);
 
 export const GC_TYPES = Object.freeze(['major', 'minor', 'incremental', 'weakcb'] as const);
@@ -579,6 +581,18 @@ export const METRICS = define({
     family: 'health',
     convention: 'extension',
     source: 'HealthMonitor: event-loop delay and utilization, heap, container memory, GC, descriptors, active resources',
+  },
+  // diagnostics: what the captures on threshold did (src/diagnostics)
+  diagnosticsCaptures: {
+    name: 'nodevitals.diagnostics.captures',
+    instrument: 'counter',
+    unit: '{capture}',
+    description:
+      'Diagnostic captures of this process by kind (heap-snapshot, heap-profile, cpu-profile) and outcome: written (its file is in the directory), skipped (by maxCaptures, maxBytes or the rate limit) or failed. Reported while startDiagnostics() runs (the presets: NODEVITALS_DIAGNOSTICS).',
+    attributes: [ATTRIBUTES.diagnosticsCapture, ATTRIBUTES.diagnosticsOutcome],
+    family: 'diagnostics',
+    convention: 'extension',
+    source: "startDiagnostics(): this process's files in the capture directory; the skips and failures it counted",
   },
 });
 

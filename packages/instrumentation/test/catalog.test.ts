@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import { METRICS, type InstrumentKind, type MetricDefinition } from '../src/catalog';
 import { DEFAULT_OPTIONS } from '../src/options';
-import { HealthMonitor, startRuntimeMetrics } from '../src/index';
+import { HealthMonitor, startDiagnostics, startRuntimeMetrics } from '../src/index';
 import { nodeRuntime } from '../src/runtime';
 import { sleep, TestReader } from './helpers/collect';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -51,6 +54,7 @@ const HERE: Partial<Record<keyof typeof METRICS, boolean>> = {
 describe('contract: what is emitted is exactly the catalog', () => {
   let emitted: Map<string, MetricData>;
   beforeAll(async () => {
+    const diagnosticsDirectory = mkdtempSync(join(tmpdir(), 'nodevitals-catalog-'));
     const reader = new TestReader();
     const provider = new MeterProvider({ readers: [reader] });
     const handle = startRuntimeMetrics({ meterProvider: provider, ...ALL_OPT_INS });
@@ -58,15 +62,18 @@ describe('contract: what is emitted is exactly the catalog', () => {
     const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
     await new Promise((resolve) => worker.once('online', resolve));
     await reader.metrics();
-    // The health family is the health monitor's state series.
+    // The health family is the health monitor's state series; the diagnostics family is its capture counter.
     const health = new HealthMonitor({ meterProvider: provider });
     health.start();
+    const diagnostics = startDiagnostics({ meterProvider: provider, captures: ['cpu-profile'], directory: diagnosticsDirectory }, health);
     forceGc();
     await sleep(100);
     emitted = await reader.metrics();
     await worker.terminate();
     handle.stop();
     health.stop();
+    diagnostics.stop();
+    rmSync(diagnosticsDirectory, { recursive: true, force: true });
     await provider.shutdown();
   });
 

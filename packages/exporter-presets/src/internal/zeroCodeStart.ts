@@ -61,7 +61,7 @@ export function startFromEnvironment(): ZeroCodeHandle | undefined {
     const runtime = startRuntimeMetrics({ meterProvider, ...runtimeOptionsFromEnvironment() });
     const health = startHealth(meterProvider, readers);
     const otlpReaders = readers.filter((reader): reader is OtlpPeriodicReader => reader instanceof OtlpPeriodicReader);
-    const diagnostics = startDiagnosticsFromEnvironment(health);
+    const diagnostics = startDiagnosticsFromEnvironment(health, meterProvider);
     const stopAll: RuntimeMetricsHandle = {
       stop() {
         runtime.stop();
@@ -117,10 +117,10 @@ function installDiagLogger(): void {
  * Diagnostics on threshold, only when `NODEVITALS_DIAGNOSTICS` asks for them.
  * A failure here is logged and leaves the metrics running.
  */
-function startDiagnosticsFromEnvironment(health: HealthMonitor | undefined): DiagnosticsHandle | undefined {
+function startDiagnosticsFromEnvironment(health: HealthMonitor | undefined, meterProvider?: MeterProvider): DiagnosticsHandle | undefined {
   try {
     const options = diagnosticsOptionsFromEnvironment();
-    return options ? startDiagnostics(options, health) : undefined;
+    return options ? startDiagnostics(meterProvider ? { ...options, meterProvider } : options, health) : undefined;
   } catch (error) {
     diag.error('@nodevitals/exporter-presets/register: diagnostics not started', error);
     return undefined;

@@ -13,9 +13,15 @@ export interface CaptureCounts {
   readonly armed: Readonly<Record<CaptureKind, boolean>>;
   /** Captures not taken, by the cap or the rate limit that stopped them. */
   readonly skipped: Readonly<Record<SkipReason, number>>;
+  /** The same skips, by the kind of capture not taken. */
+  readonly skippedByKind: Readonly<Record<CaptureKind, number>>;
   /** Captures started that could not be written (no inspector, a full disk, the directory removed). */
   readonly failed: number;
+  /** The same failures, by kind. */
+  readonly failedByKind: Readonly<Record<CaptureKind, number>>;
 }
+
+const zeroByKind = (): Record<CaptureKind, number> => ({ 'heap-snapshot': 0, 'heap-profile': 0, 'cpu-profile': 0 });
 
 // In a container the application is often PID 1 in every run: a file is this
 // process's when its name carries our pid and it was written since we started.
@@ -42,6 +48,8 @@ export class CaptureBudget {
   private readonly skipsLogged = new Set<string>();
   private lastCaptureMillis = 0;
   private failed = 0;
+  private readonly skippedByKind = zeroByKind();
+  private readonly failedByKind = zeroByKind();
 
   constructor(
     private readonly directory: CaptureDirectory,
@@ -92,6 +100,7 @@ export class CaptureBudget {
   /** A capture not taken: counted every time, logged once per kind and reason until the next capture. */
   recordSkip(kind: CaptureKind, reason: SkipReason, detail: string): void {
     this.skipped[reason]++;
+    this.skippedByKind[kind]++;
     const key = `${kind}:${reason}`;
     if (this.skipsLogged.has(key)) return;
     this.skipsLogged.add(key);
@@ -102,6 +111,7 @@ export class CaptureBudget {
   /** A capture that failed (no inspector, a full disk, the directory removed): logged once per kind until a capture succeeds. */
   recordFailure(kind: CaptureKind, error: unknown): void {
     this.failed++;
+    this.failedByKind[kind]++;
     const key = `${kind}:failed`;
     if (this.skipsLogged.has(key)) return;
     this.skipsLogged.add(key);
@@ -118,7 +128,9 @@ export class CaptureBudget {
       captured,
       armed: { ...this.armed },
       skipped: { ...this.skipped },
+      skippedByKind: { ...this.skippedByKind },
       failed: this.failed,
+      failedByKind: { ...this.failedByKind },
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { MeterProvider } from '@opentelemetry/api';
 import { resolve } from 'node:path';
 import { describeValue } from '../options.js';
 import { diagnosticOutputDirectory } from './nodeFlags.js';
@@ -37,6 +38,8 @@ export interface DiagnosticsOptions {
   cpuProfileSeconds?: number;
   /** How long event-loop utilization must stay critical before a CPU profile, in seconds, 0 to 3600. Default `30`. */
   sustainedSeconds?: number;
+  /** Where `nodevitals.diagnostics.captures` goes. Default: the global MeterProvider, at start. */
+  meterProvider?: MeterProvider;
 }
 
 export interface ResolvedDiagnosticsOptions {
@@ -47,6 +50,7 @@ export interface ResolvedDiagnosticsOptions {
   readonly minIntervalSeconds: number;
   readonly cpuProfileSeconds: number;
   readonly sustainedSeconds: number;
+  readonly meterProvider?: MeterProvider;
 }
 
 export const DEFAULT_DIAGNOSTICS_OPTIONS = Object.freeze({
@@ -77,7 +81,7 @@ export const DIAGNOSTICS_RANGES = Object.freeze({
   sustainedSeconds: Object.freeze([0, 3600] as const),
 });
 
-const FIELDS = ['directory', 'captures', ...Object.keys(DIAGNOSTICS_RANGES)];
+const FIELDS = ['directory', 'captures', 'meterProvider', ...Object.keys(DIAGNOSTICS_RANGES)];
 
 /** Validates once, at construction: a wrong value throws naming the field and the value. */
 export function resolveDiagnosticsOptions(input: unknown): ResolvedDiagnosticsOptions {
@@ -116,6 +120,13 @@ export function resolveDiagnosticsOptions(input: unknown): ResolvedDiagnosticsOp
       throw new TypeError(`directory must be a non-empty path, got ${describeValue(directory)}`);
     }
     resolved.directory = resolve(directory);
+  }
+  const meterProvider = options.meterProvider;
+  if (meterProvider !== undefined) {
+    if (typeof (meterProvider as { getMeter?: unknown } | null)?.getMeter !== 'function') {
+      throw new TypeError(`meterProvider must be a MeterProvider (with getMeter()), got ${describeValue(meterProvider)}`);
+    }
+    resolved.meterProvider = meterProvider;
   }
   return Object.freeze(resolved) as unknown as ResolvedDiagnosticsOptions;
 }

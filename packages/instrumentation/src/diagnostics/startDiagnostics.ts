@@ -1,6 +1,7 @@
-import { diag } from '@opentelemetry/api';
+import { diag, metrics } from '@opentelemetry/api';
 import type { HealthTransitionSource } from '../health/HealthTransition.js';
 import { CaptureBudget, type CaptureCounts } from './CaptureBudget.js';
+import { CaptureCounter } from './CaptureCounter.js';
 import { CaptureDirectory } from './CaptureDirectory.js';
 import { CpuProfileOnSaturation } from './CpuProfileOnSaturation.js';
 import { resolveDiagnosticsOptions, type DiagnosticsOptions } from './DiagnosticsOptions.js';
@@ -9,7 +10,7 @@ import { armNearHeapLimit } from './nearHeapLimit.js';
 export interface DiagnosticsHandle {
   /** The directory captures go to, resolved. */
   readonly directory: string;
-  /** Captures written by this process, armed and skipped so far. */
+  /** Captures written by this process, armed and skipped so far (also the `nodevitals.diagnostics.captures` series). */
   counts(): CaptureCounts;
   /**
    * Stops listening to transitions, drops a pending CPU profile and stops the
@@ -49,6 +50,12 @@ export function startDiagnostics(options?: DiagnosticsOptions, transitions?: Hea
   } catch (error) {
     diag.warn(`nodevitals diagnostics: not started: cannot create ${resolved.directory}: ${error instanceof Error ? error.message : String(error)}`);
     return handle;
+  }
+  try {
+    const counter = new CaptureCounter(resolved.meterProvider ?? metrics.getMeterProvider(), resolved.captures, () => budget.counts());
+    undo.push(() => counter.stop());
+  } catch (error) {
+    diag.warn('nodevitals diagnostics: the captures series is not reported', error);
   }
   try {
     for (const kind of ['heap-snapshot', 'heap-profile'] as const) {

@@ -15,6 +15,8 @@ const freshDirectory = temporaryDirectories('nodevitals-cpu-');
 interface Outcome {
   doneAtMillis: number;
   counts: { captured: Record<string, number>; armed: Record<string, boolean>; skipped: Record<string, number>; failed: number };
+  /** nodevitals.diagnostics.captures for the cpu-profile kind, by outcome. */
+  series: Record<string, number>;
   transitions: string[];
 }
 
@@ -52,6 +54,8 @@ describe('a CPU profile after utilization stayed critical', () => {
     expect(outcome.counts.captured['cpu-profile']).toBe(1);
     expect(outcome.counts.skipped.rate).toBe(2);
     expect(outcome.counts.armed['cpu-profile']).toBe(true);
+    // The same as a series, for dashboards and alerts.
+    expect(outcome.series).toEqual({ written: 1, skipped: 2, failed: 0 });
     // Nothing of ours holds the process once its own work is done.
     expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
   }, 90_000);
@@ -72,6 +76,7 @@ describe('a CPU profile after utilization stayed critical', () => {
     expect(outcome.transitions.filter((to) => to === 'critical')).toHaveLength(2);
     const lines = `${result.stdout}\n${result.stderr}`.split('\n');
     expect(outcome.counts.failed).toBe(2);
+    expect(outcome.series).toEqual({ written: 0, skipped: 0, failed: 2 });
     expect(lines.filter((line) => /cpu-profile failed: ENOENT/.test(line))).toHaveLength(1);
     expect(result.stderr).not.toMatch(/Unhandled|uncaught/i);
     expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);

@@ -21,7 +21,7 @@ describe('diagnostics options', () => {
     ['captures', 'cpu-profile', TypeError, /^captures must be an array, got "cpu-profile"$/],
     ['directory', '', TypeError, /^directory must be a non-empty path, got ""$/],
     ['directory', 42, TypeError, /^directory must be a non-empty path, got 42$/],
-    ['maxCaptures ', 1, TypeError, /^unknown diagnostics option maxCaptures ; known options: directory, captures, maxCaptures/],
+    ['maxCaptures ', 1, TypeError, /^unknown diagnostics option maxCaptures ; known options: directory, captures, meterProvider, maxCaptures/],
   ];
   it.each(WRONG)('%s = %p throws', (field, value, ErrorClass, message) => {
     expect(() => startDiagnostics({ [field]: value } as never)).toThrow(ErrorClass);

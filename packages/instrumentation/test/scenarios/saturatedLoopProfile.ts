@@ -5,15 +5,21 @@
 // Arguments: <directory> <episode seconds,...> [profile seconds] [sustained seconds] [remove-directory]
 import { rmSync } from 'node:fs';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { ATTRIBUTES, METRICS } from '../../src/catalog';
 import { startDiagnostics } from '../../src/index';
+import { TestReader } from '../helpers/collect';
 import { UtilizationTransitions } from '../helpers/utilizationTransitions';
 
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.INFO);
 const [directory, episodesArg, profileSeconds = '2', sustainedSeconds = '1', fault] = process.argv.slice(2);
 const episodes = episodesArg.split(',').map(Number);
 const transitions = new UtilizationTransitions();
+const reader = new TestReader();
+const meterProvider = new MeterProvider({ readers: [reader] });
 const handle = startDiagnostics(
   {
+    meterProvider,
     directory,
     captures: ['cpu-profile'],
     cpuProfileSeconds: Number(profileSeconds),
@@ -45,5 +51,11 @@ void (async () => {
     // Idle long enough for utilization to be measured low: the episode ends.
     await sleep(1000);
   }
-  console.log(JSON.stringify({ doneAtMillis: Date.now(), counts: handle.counts(), transitions: transitions.announced.map((t) => t.to) }));
+  // The capture series as a reader collects it: value by outcome, for the cpu-profile kind.
+  const series: Record<string, number> = {};
+  for (const point of (await reader.metrics()).get(METRICS.diagnosticsCaptures.name)?.dataPoints ?? []) {
+    if (point.attributes[ATTRIBUTES.diagnosticsCapture] === 'cpu-profile') series[String(point.attributes[ATTRIBUTES.diagnosticsOutcome])] = point.value as number;
+  }
+  await meterProvider.shutdown();
+  console.log(JSON.stringify({ doneAtMillis: Date.now(), counts: handle.counts(), series, transitions: transitions.announced.map((t) => t.to) }));
 })();
