@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { METRICS } from '@nodevitals/instrumentation';
 import { FIXTURES, PACKAGE_ROOT, startNode, type ChildResult, type RunningChild } from './helpers/childProcess';
 import { LOADERS, startApp, USER_PROJECT } from './helpers/zeroCodeApp';
@@ -21,10 +22,14 @@ beforeAll(() => {
 });
 
 async function appInfo(app: RunningChild): Promise<AppInfo> {
-  // A preload that cannot load ends the process at once: say why then, not after the wait.
+  // A preload that cannot load ends the process at once: say why then, not after the wait. An app that ends
+  // by itself right after it is ready (APP_RUN_MILLIS) can be seen exiting before its line is read, when a
+  // starved test process reads both in one turn: the whole output, once the pipe has ended, decides.
   await Promise.race([
-    app.waitForOutput('app ready', 20_000),
-    app.exited.then((result) => {
+    app.waitForOutput('app ready', 30_000),
+    app.exited.then(async (result) => {
+      await finished(app.child.stdout!).catch(() => undefined);
+      if (app.output().stdout.includes('app ready')) return;
       throw new Error(`the app ended (${result.code ?? result.signal}) before it was ready: ${result.stderr}`);
     }),
   ]);
@@ -89,7 +94,7 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
       expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
       expect(result.stderr).toBe('');
     },
-    40_000,
+    60_000,
   );
 
   it("leaves the exit to the app's own SIGTERM handler, then makes exactly one final export", async () => {
@@ -105,7 +110,7 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     expect(receiver.calls).toHaveLength(1);
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
     expect(result.stderr).toBe('');
-  }, 40_000);
+  }, 60_000);
 
   it.each([
     { mode: 'handler-exit', how: "the app's SIGTERM handler calling process.exit()", code: 7, signal: true },
@@ -123,7 +128,7 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
     // Whatever the app itself printed (its crash), nothing of ours.
     expect(result.stderr).not.toMatch(/nodevitals:|OTLP export|final export/);
-  }, 40_000);
+  }, 60_000);
 
   it('makes a last export at normal exit, keeping the exit code', async () => {
     const app = startApp(loader, env({ APP_MODE: 'exit', APP_RUN_MILLIS: '1500' }));
@@ -134,7 +139,7 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     expect(receiver.received).toHaveLength(1);
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
     expect(result.stderr).toBe('');
-  }, 40_000);
+  }, 60_000);
 });
 
 describe('register configured by the environment', () => {
@@ -156,7 +161,7 @@ describe('register configured by the environment', () => {
     expect(result.code).toBe(3);
     expect(receiver.calls).toHaveLength(0);
     expect(result.stderr).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   it('warns once about a bad variable, naming it, and still delivers with the default', async () => {
     const app = startApp(LOADERS[1], {
@@ -175,7 +180,7 @@ describe('register configured by the environment', () => {
     expect(receiver.latest().resource['service.name']).toBe('typo');
     // An instance id the operator gives wins over the generated one.
     expect(receiver.latest().resource['service.instance.id']).toBe('pod-7');
-  }, 30_000);
+  }, 60_000);
 
   it('starts once when preloaded both ways (--require and --import of the same package)', async () => {
     const app = startNode(
@@ -196,7 +201,7 @@ describe('register configured by the environment', () => {
     // One MeterProvider, so one last export, not one per module format.
     expect(receiver.received).toHaveLength(1);
     expect(result.stderr).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   it("never cuts short the app's own work in beforeExit, and says nothing false", async () => {
     const app = startApp(LOADERS[0], {
@@ -212,7 +217,7 @@ describe('register configured by the environment', () => {
     expect(result.code).toBe(3);
     expect(receiver.received).toHaveLength(1);
     expect(result.stderr).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   /** Milliseconds from the moment the app was done (signal sent, or its last work) to the process' exit. */
   async function exitDelays(endpoint: string): Promise<{ bySignal: number; byExit: number; bySignalResult: ChildResult; byExitResult: ChildResult }> {
@@ -252,9 +257,11 @@ describe('register configured by the environment', () => {
     if (fault === 'black-hole') receiver.defaultAnswer = 'black-hole';
     else endpoint = `http://127.0.0.1:${await freePort()}`;
     const { bySignal, byExit, bySignalResult, byExitResult } = await exitDelays(endpoint);
-    // 2 s deadline, plus slack for a loaded 2-core machine starting a worker thread.
-    expect(bySignal).toBeLessThan(2000 + 2500);
-    expect(byExit).toBeLessThan(2000 + 2500);
+    // The 2 s deadline, plus slack for a loaded 2-core machine starting a worker thread and ending a process
+    // (measured from this test's side, itself starved at times). Still far below the 120 s export budgets that
+    // an export without the deadline would wait against these collectors.
+    expect(bySignal).toBeLessThan(2000 + 5000);
+    expect(byExit).toBeLessThan(2000 + 5000);
     expect(bySignalResult.signal).toBe('SIGTERM');
     expect(byExitResult.code).toBe(3);
     if (fault === 'black-hole') expect(receiver.calls.length).toBeGreaterThanOrEqual(2);
