@@ -18,6 +18,8 @@ async function reportOn(app: ServedApp, extra: string[] = []): Promise<Run> {
   return { code: result.code, stderr: result.stderr, report: JSON.parse(result.stdout) as JsonReport };
 }
 
+// The apps start through the TypeScript hook (5-15 s each on a loaded machine, several at once), the stalled
+// ones must first print a dozen stalls, then each report runs its own period: generous budgets for all that.
 describe('nodevitals report on a healthy process, and in prom-client names', () => {
   const apps: ServedApp[] = [];
   let idle: Run;
@@ -41,7 +43,7 @@ describe('nodevitals report on a healthy process, and in prom-client names', () 
       reportOn(viewApp),
       reportOn(heapApp),
     ]);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => Promise.all(apps.map((app) => app.stop())));
 
@@ -127,7 +129,7 @@ describe('nodevitals report on processes in trouble', () => {
     apps.push(gcApp, stallApp, promClientApp);
     await Promise.all([waitForLines(stallApp, 'stalled', 12), waitForLines(promClientApp, 'stalled', 2)]);
     [gc, stall, promClientStall] = await Promise.all([reportOn(gcApp), reportOn(stallApp), reportOn(promClientApp)]);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => Promise.all(apps.map((app) => app.stop())));
 
