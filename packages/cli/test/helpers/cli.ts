@@ -35,6 +35,22 @@ export async function startServedApp(behaviour: string, naming = 'nodevitals', n
 }
 
 /**
+ * The longest gap between two turns of an idle app's own 50 ms timer so far (see fixtures/servedApp.ts): how long
+ * the machine really held that app's loop, measured without our sampler. An idle app is graded critical for its
+ * loop delay only when this reaches the critical threshold; below it, a critical grade is a wrong reading.
+ */
+export async function ownLongestGapSeconds(app: ServedApp): Promise<number> {
+  const printed = (): string[] => app.child.output().stdout.split('\n').filter((line) => line.includes('"ownLongestGapSeconds"'));
+  const before = printed().length;
+  app.child.child.kill('SIGUSR2');
+  for (const deadline = Date.now() + 30_000; printed().length === before; ) {
+    if (Date.now() > deadline) throw new Error(`the app never said its longest gap: ${app.child.output().stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return (JSON.parse(printed()[before]) as { ownLongestGapSeconds: number }).ownLongestGapSeconds;
+}
+
+/**
  * Resolves once the app printed `line` `times` times. The delay p99 covers a
  * 60 s window of loop iterations, and start-up runs hundreds of quick ones: a
  * few stalls must have happened before they are 1 % of the window.
