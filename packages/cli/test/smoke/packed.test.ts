@@ -54,7 +54,10 @@ describe('the packed nodevitals command', () => {
     for (const file of ['esm.mjs', 'cjs.cjs']) {
       const result = JSON.parse(execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' })) as { areas: number; text: string };
       expect(result.areas).toBeGreaterThanOrEqual(10);
-      expect(result.text).toMatch(/^nodevitals runtime report: pid \d+ over 0\.\d s$/);
+      // The 200 ms it measured, late by what a loaded machine makes a timer late (not read from a fixed '0.x').
+      const period = Number(/^nodevitals runtime report: pid \d+ over (\d+\.\d) s$/.exec(result.text)?.[1]);
+      expect(period).toBeGreaterThanOrEqual(0.2);
+      expect(period).toBeLessThan(0.2 + 5);
     }
   });
 });
