@@ -206,7 +206,7 @@ describe('Grafana dashboard', () => {
     let scrape: Scrape;
     beforeAll(async () => {
       scrape = await scrapePresetInEveryNaming();
-    }, 60_000);
+    }, 150_000);
 
     test('every metric an expression reads is in the scrape of one naming or the other (or a catalog series a default scrape lacks)', () => {
       const missing = queries

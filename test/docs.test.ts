@@ -191,7 +191,7 @@ describe('against real output', () => {
     ]);
     promClient = await promClientDefaultNames();
     runtimeNode = await runtimeNodeNames();
-  }, 60_000);
+  }, 150_000);
 
   /**
    * A series name the preset serves in either naming (or the Collector exporter's spelling of one); a

@@ -183,7 +183,7 @@ describe('rules against a real scrape of the Prometheus preset in each naming', 
   let scrape: Scrape;
   beforeAll(async () => {
     scrape = await scrapePresetInEveryNaming();
-  }, 60_000);
+  }, 150_000);
 
   test('every metric a recording or alert rule reads is in the scrape of one naming or the other', () => {
     const { recording, alerts } = loadRules();

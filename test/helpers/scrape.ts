@@ -64,8 +64,9 @@ export async function scrapePreset(env: Record<string, string> = {}, naming: Nam
     ['--naming', naming],
   );
   try {
-    const [, url] = await child.waitFor(/runtime metrics at (http:\/\/\S+)/, 15_000);
-    const deadline = Date.now() + 10_000;
+    // A cold start through the TypeScript hook takes 5-15 s on a loaded machine, with several scrapes started at once.
+    const [, url] = await child.waitFor(/runtime metrics at (http:\/\/\S+)/, 60_000);
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const scrape = parseExposition(await fetchText(url));
       const gc = naming === 'prom-client' ? 'nodejs_gc_duration_seconds_bucket' : 'v8js_gc_duration_seconds_bucket';

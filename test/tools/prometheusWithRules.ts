@@ -69,7 +69,8 @@ export async function startPresetScrapedWithRules(
     await app.stop();
   };
   try {
-    await app.waitFor(/runtime metrics at/, 15_000);
+    // A cold start through the TypeScript hook takes 5-15 s on a loaded machine.
+    await app.waitFor(/runtime metrics at/, 60_000);
     await prometheus.start([`127.0.0.1:${port}`]);
   } catch (error) {
     await stop();
@@ -87,7 +88,8 @@ export function usePresetScrapedWithRules(naming: Naming = 'semconv'): Prometheu
   let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     ({ stop } = await startPresetScrapedWithRules(prometheus, naming));
-  }, 60_000);
+    // The example's start (60 s at most), then Prometheus's (30 s at most).
+  }, 120_000);
   afterAll(() => stop?.());
   return prometheus;
 }

@@ -2,7 +2,7 @@
 // state a person would run the report to find: idle, GC pressure, a stalled
 // loop, a heap near its limit; in nodevitals and prom-client names.
 import { THRESHOLDS } from '@nodevitals/instrumentation';
-import { finding, runCli, startServedApp, waitForLines, type JsonReport, type ServedApp } from './helpers/cli';
+import { finding, ownLongestGapSeconds, runCli, startServedApp, waitForLines, type JsonReport, type ServedApp } from './helpers/cli';
 
 const SECONDS = '4';
 
@@ -12,18 +12,37 @@ interface Run {
   report: JsonReport;
 }
 
+/**
+ * An idle app may be graded critical for its loop delay only when this machine really held its loop that long
+ * (a starved CI machine can): its own timer's longest gap, independent of our sampler, must then reach the
+ * critical threshold. Nothing else of an idle app is ever critical, and the exit code is the verdict.
+ */
+function expectIdleVerdictTrue(run: Run, longestGapSeconds: number): void {
+  const delay = finding(run.report, 'eventLoopDelay');
+  expect({ delay: delay.verdict, heldPastCritical: longestGapSeconds >= THRESHOLDS.eventLoopDelay.critical }).not.toEqual({
+    delay: 'critical',
+    heldPastCritical: false,
+  });
+  expect(run.report.findings.filter((entry) => entry.verdict === 'critical' && entry.check !== 'eventLoopDelay')).toEqual([]);
+  expect(run.code).toBe(run.report.verdict === 'critical' ? 1 : 0);
+}
+
 async function reportOn(app: ServedApp, extra: string[] = []): Promise<Run> {
   const result = await runCli(['report', app.url, '--seconds', SECONDS, '--json', ...extra]);
   if (!result.stdout.trim().startsWith('{')) throw new Error(`no JSON report: exit ${result.code}, stderr ${result.stderr}, app stderr ${app.child.output().stderr}`);
   return { code: result.code, stderr: result.stderr, report: JSON.parse(result.stdout) as JsonReport };
 }
 
+// The apps start through the TypeScript hook (5-15 s each on a loaded machine, several at once), the stalled
+// ones must first print a dozen stalls, then each report runs its own period: generous budgets for all that.
 describe('nodevitals report on a healthy process, and in prom-client names', () => {
   const apps: ServedApp[] = [];
   let idle: Run;
   let text: { code: number | null; stdout: string; stderr: string };
   let promView: Run;
   let heap: Run;
+  let idleGapSeconds: number;
+  let viewGapSeconds: number;
 
   beforeAll(async () => {
     const [idleApp, viewApp, heapApp] = await Promise.all([
@@ -41,15 +60,16 @@ describe('nodevitals report on a healthy process, and in prom-client names', () 
       reportOn(viewApp),
       reportOn(heapApp),
     ]);
-  }, 120_000);
+    [idleGapSeconds, viewGapSeconds] = await Promise.all([ownLongestGapSeconds(idleApp), ownLongestGapSeconds(viewApp)]);
+  }, 300_000);
 
   afterAll(() => Promise.all(apps.map((app) => app.stop())));
 
   it('grades an idle process ok and exits 0, with figures that match the process', () => {
-    expect(idle.code).toBe(0);
+    // Exit 0 and no critical finding, unless the machine really stalled the app (see expectIdleVerdictTrue).
+    expectIdleVerdictTrue(idle, idleGapSeconds);
     expect(idle.stderr).toBe('');
     expect(idle.report.naming).toBe('nodevitals');
-    expect(idle.report.verdict).not.toBe('critical');
     expect(idle.report.scrapes).toBeGreaterThanOrEqual(3);
     expect(idle.report.periodSeconds).toBeGreaterThan(3);
     const heapUsed = finding(idle.report, 'heapUsed');
@@ -58,7 +78,6 @@ describe('nodevitals report on a healthy process, and in prom-client names', () 
     expect(heapUsed.value).toBeGreaterThan(0);
     expect(heapUsed.value).toBeLessThan(0.5);
     expect(finding(idle.report, 'gcTimeShare').verdict).toBe('ok');
-    expect(finding(idle.report, 'eventLoopDelay').verdict).not.toBe('critical');
     expect(finding(idle.report, 'eventLoopUtilization').value).toBeLessThan(0.8);
     expect(finding(idle.report, 'fileDescriptors').verdict).toBe('ok');
     expect(idle.report.measurements.openFileDescriptors).toBeGreaterThan(3);
@@ -87,7 +106,7 @@ describe('nodevitals report on a healthy process, and in prom-client names', () 
   });
 
   it("reads runtimeViews({ naming: 'prom-client' }) names", () => {
-    expect(promView.code).toBe(0);
+    expectIdleVerdictTrue(promView, viewGapSeconds);
     expect(promView.report.naming).toBe('prom-client');
     // Read under prom-client's names: heap used, GC histogram, lag p99, open and max fds.
     expect(finding(promView.report, 'heapUsed').verdict).toBe('ok');
@@ -127,7 +146,7 @@ describe('nodevitals report on processes in trouble', () => {
     apps.push(gcApp, stallApp, promClientApp);
     await Promise.all([waitForLines(stallApp, 'stalled', 12), waitForLines(promClientApp, 'stalled', 2)]);
     [gc, stall, promClientStall] = await Promise.all([reportOn(gcApp), reportOn(stallApp), reportOn(promClientApp)]);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => Promise.all(apps.map((app) => app.stop())));
 

@@ -9,6 +9,10 @@ import { startNode } from '../../exporter-presets/test/helpers/childProcess';
 import { freePort } from '../../exporter-presets/test/helpers/ports';
 import { BIN, CLI_ROOT, startServedApp, type ServedApp } from './helpers/cli';
 
+// Each test waits on several screens (a start of top, a scrape, the terminal restored), each bounded by its
+// own wait: the test's budget is their sum, which a loaded 2-core machine can push past jest's 30 s default.
+jest.setTimeout(120_000);
+
 const SOCKET = `nodevitals-top-test-${process.pid}`;
 const PROMPT = 'ready$ ';
 
@@ -72,8 +76,10 @@ describe('nodevitals top in a terminal', () => {
     type(`node ${BIN} top ${app.url}`);
     press('Enter');
     const first = await waitForScreen((text) => /^heap used\s+\d/m.test(text), 'the heap figure');
-    await sleep(2_500);
-    const second = screen();
+    // The app allocates all the time: its figures (not only the clock) move between frames. Waited for
+    // rather than slept on: a starved machine can hold a refresh past a fixed 2.5 s.
+    const figures = (frame: string): string => frame.split('\n').slice(3, 11).join('\n');
+    const second = await waitForScreen((text) => /^heap used\s+\d/m.test(text) && figures(text) !== figures(first), 'figures that moved');
     for (const frame of [first, second]) {
       const lines = frame.split('\n');
       expect(lines[0]).toMatch(/^nodevitals top {2}\d\d:\d\d:\d\d {2}every 1 s {2}q or Ctrl-C quits$/);
@@ -86,8 +92,6 @@ describe('nodevitals top in a terminal', () => {
       // Nothing wrapped past 80 columns: every figure on its own row.
       expect(lines.every((line) => line.length <= 80)).toBe(true);
     }
-    // The app allocates all the time: its figures (not only the clock) move between frames.
-    const figures = (frame: string): string => frame.split('\n').slice(3, 11).join('\n');
     expect(figures(second)).not.toBe(figures(first));
     press('q');
     await expectTerminalRestored('after-q');
@@ -144,9 +148,12 @@ describe('nodevitals top without a terminal', () => {
   it('prints one plain line per refresh, no escape codes, and exits 0 on SIGTERM', async () => {
     const app = await startServedApp('idle');
     try {
-      const top = startNode([BIN, 'top', app.url, '--interval', '0.5'], {}, [], 30_000, CLI_ROOT);
-      await top.waitForOutput('heap used=', 15_000);
-      while (top.output().stdout.split('\n').filter((line) => line.includes('heap used=')).length < 3) await sleep(100);
+      const top = startNode([BIN, 'top', app.url, '--interval', '0.5'], {}, [], 120_000, CLI_ROOT);
+      await top.waitForOutput('heap used=', 60_000);
+      for (const deadline = Date.now() + 30_000; top.output().stdout.split('\n').filter((line) => line.includes('heap used=')).length < 3; ) {
+        if (Date.now() > deadline) throw new Error(`fewer than three refreshes in 30 s: ${top.output().stdout}`);
+        await sleep(100);
+      }
       top.child.kill('SIGTERM');
       const result = await top.exited;
       expect(result.code).toBe(0);
@@ -157,5 +164,5 @@ describe('nodevitals top without a terminal', () => {
     } finally {
       await app.stop();
     }
-  });
+  }, 180_000);
 });

@@ -19,5 +19,6 @@ describe.each(PROTOCOLS)('a collector outage over $protocol, under the zero-code
     // Nothing else: no per-export line, no stack trace, no upstream print of the same failure.
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toMatch(/^\s+at /m);
-  }, 60_000);
+    // The app's start, deliveries before the outage, the outage and the recovery, each bounded by its own wait.
+  }, 180_000);
 });

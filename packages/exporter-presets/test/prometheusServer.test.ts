@@ -18,11 +18,13 @@ describe('a real Prometheus server scraping the preset', () => {
   beforeAll(async () => {
     spawnedAt = Date.now();
     // A heap limit of our choosing, so the series cannot match by accident.
-    app = startNode([join(FIXTURES, 'prometheusApp.ts')], {}, ['--max-old-space-size=96', '-r', TS_REGISTER], 120_000);
-    await app.waitForOutput('"url"', 30_000);
+    // Killed only if it outlives the whole file (afterAll ends it): its start, Prometheus's, then tests of up to 70 s each.
+    app = startNode([join(FIXTURES, 'prometheusApp.ts')], {}, ['--max-old-space-size=96', '-r', TS_REGISTER], 600_000);
+    // A cold start through the TypeScript hook takes 5-15 s on a loaded machine.
+    await app.waitForOutput('"url"', 60_000);
     scraped = JSON.parse(app.output().stdout.trim().split('\n')[0]);
     prometheus = await new PrometheusServer().start([new URL(scraped.url).host]);
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     // Always: a leftover Prometheus would hold its port and TSDB.

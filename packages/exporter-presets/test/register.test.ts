@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { METRICS } from '@nodevitals/instrumentation';
 import { FIXTURES, PACKAGE_ROOT, startNode, type ChildResult, type RunningChild } from './helpers/childProcess';
+import { linesOtherThanHealth } from './helpers/healthLines';
 import { LOADERS, startApp, USER_PROJECT } from './helpers/zeroCodeApp';
 import { GrpcReceiver } from './helpers/grpcReceiver';
 import type { ReceivedExport } from './helpers/otlpData';
@@ -21,10 +23,14 @@ beforeAll(() => {
 });
 
 async function appInfo(app: RunningChild): Promise<AppInfo> {
-  // A preload that cannot load ends the process at once: say why then, not after the wait.
+  // A preload that cannot load ends the process at once: say why then, not after the wait. An app that ends
+  // by itself right after it is ready (APP_RUN_MILLIS) can be seen exiting before its line is read, when a
+  // starved test process reads both in one turn: the whole output, once the pipe has ended, decides.
   await Promise.race([
-    app.waitForOutput('app ready', 20_000),
-    app.exited.then((result) => {
+    app.waitForOutput('app ready', 30_000),
+    app.exited.then(async (result) => {
+      await finished(app.child.stdout!).catch(() => undefined);
+      if (app.output().stdout.includes('app ready')) return;
       throw new Error(`the app ended (${result.code ?? result.signal}) before it was ready: ${result.stderr}`);
     }),
   ]);
@@ -53,6 +59,9 @@ function expectRuntimeMetricsOf(received: ReceivedExport, info: AppInfo, service
   }
 }
 
+// Nothing of ours on stderr means no line but the health monitor's transitions: the zero-code entry runs it by
+// default, and on a loaded machine it rightly reports the app's slow loop (a CI run printed "eventLoopDelay is
+// warning" from the app scraped by Prometheus below).
 describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind app)', (loader) => {
   let receiver: GrpcReceiver;
   const serviceName = `billing-${loader.kind === 'CommonJS' ? 'cjs' : 'esm'}`;
@@ -87,9 +96,9 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
       expect(result.code).toBeNull();
       expect(receiver.received).toHaveLength(1);
       expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
-      expect(result.stderr).toBe('');
+      expect(linesOtherThanHealth(result.stderr)).toEqual([]);
     },
-    40_000,
+    60_000,
   );
 
   it("leaves the exit to the app's own SIGTERM handler, then makes exactly one final export", async () => {
@@ -104,8 +113,8 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     // One export, made when the app ended, not one at the signal and another at exit.
     expect(receiver.calls).toHaveLength(1);
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
-    expect(result.stderr).toBe('');
-  }, 40_000);
+    expect(linesOtherThanHealth(result.stderr)).toEqual([]);
+  }, 60_000);
 
   it.each([
     { mode: 'handler-exit', how: "the app's SIGTERM handler calling process.exit()", code: 7, signal: true },
@@ -123,7 +132,7 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
     // Whatever the app itself printed (its crash), nothing of ours.
     expect(result.stderr).not.toMatch(/nodevitals:|OTLP export|final export/);
-  }, 40_000);
+  }, 60_000);
 
   it('makes a last export at normal exit, keeping the exit code', async () => {
     const app = startApp(loader, env({ APP_MODE: 'exit', APP_RUN_MILLIS: '1500' }));
@@ -133,8 +142,8 @@ describe.each(LOADERS)('node $flag @nodevitals/exporter-presets/register ($kind 
     expect(result.code).toBe(3);
     expect(receiver.received).toHaveLength(1);
     expectRuntimeMetricsOf(receiver.latest(), info, serviceName);
-    expect(result.stderr).toBe('');
-  }, 40_000);
+    expect(linesOtherThanHealth(result.stderr)).toEqual([]);
+  }, 60_000);
 });
 
 describe('register configured by the environment', () => {
@@ -155,8 +164,9 @@ describe('register configured by the environment', () => {
     const result = await app.exited;
     expect(result.code).toBe(3);
     expect(receiver.calls).toHaveLength(0);
+    // Disabled: not even a health line.
     expect(result.stderr).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   it('warns once about a bad variable, naming it, and still delivers with the default', async () => {
     const app = startApp(LOADERS[1], {
@@ -175,7 +185,7 @@ describe('register configured by the environment', () => {
     expect(receiver.latest().resource['service.name']).toBe('typo');
     // An instance id the operator gives wins over the generated one.
     expect(receiver.latest().resource['service.instance.id']).toBe('pod-7');
-  }, 30_000);
+  }, 60_000);
 
   it('starts once when preloaded both ways (--require and --import of the same package)', async () => {
     const app = startNode(
@@ -195,8 +205,8 @@ describe('register configured by the environment', () => {
     expect(result.code).toBe(3);
     // One MeterProvider, so one last export, not one per module format.
     expect(receiver.received).toHaveLength(1);
-    expect(result.stderr).toBe('');
-  }, 30_000);
+    expect(linesOtherThanHealth(result.stderr)).toEqual([]);
+  }, 60_000);
 
   it("never cuts short the app's own work in beforeExit, and says nothing false", async () => {
     const app = startApp(LOADERS[0], {
@@ -211,8 +221,8 @@ describe('register configured by the environment', () => {
     expect(result.stdout).toMatch(/app: beforeExit work done after \d+ ms/);
     expect(result.code).toBe(3);
     expect(receiver.received).toHaveLength(1);
-    expect(result.stderr).toBe('');
-  }, 30_000);
+    expect(linesOtherThanHealth(result.stderr)).toEqual([]);
+  }, 60_000);
 
   /** Milliseconds from the moment the app was done (signal sent, or its last work) to the process' exit. */
   async function exitDelays(endpoint: string): Promise<{ bySignal: number; byExit: number; bySignalResult: ChildResult; byExitResult: ChildResult }> {
@@ -252,15 +262,17 @@ describe('register configured by the environment', () => {
     if (fault === 'black-hole') receiver.defaultAnswer = 'black-hole';
     else endpoint = `http://127.0.0.1:${await freePort()}`;
     const { bySignal, byExit, bySignalResult, byExitResult } = await exitDelays(endpoint);
-    // 2 s deadline, plus slack for a loaded 2-core machine starting a worker thread.
-    expect(bySignal).toBeLessThan(2000 + 2500);
-    expect(byExit).toBeLessThan(2000 + 2500);
+    // The 2 s deadline, plus slack for a loaded 2-core machine starting a worker thread and ending a process
+    // (measured from this test's side, itself starved at times). Still far below the 120 s export budgets that
+    // an export without the deadline would wait against these collectors.
+    expect(bySignal).toBeLessThan(2000 + 5000);
+    expect(byExit).toBeLessThan(2000 + 5000);
     expect(bySignalResult.signal).toBe('SIGTERM');
     expect(byExitResult.code).toBe(3);
     if (fault === 'black-hole') expect(receiver.calls.length).toBeGreaterThanOrEqual(2);
-    // One true line each, at most.
+    // One true line each, at most (health's transition lines, the monitor reporting a starved machine, aside).
     for (const stderr of [bySignalResult.stderr, byExitResult.stderr]) {
-      expect(stderr.trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
+      expect(linesOtherThanHealth(stderr).length).toBeLessThanOrEqual(1);
       expect(stderr).not.toMatch(/\n\s+at /);
     }
   }, 60_000);
@@ -287,6 +299,6 @@ describe('register configured by the environment', () => {
     }
     const result = await app.exited;
     expect(result.signal).toBe('SIGTERM');
-    expect(result.stderr).toBe('');
+    expect(linesOtherThanHealth(result.stderr)).toEqual([]);
   }, 90_000);
 });

@@ -71,7 +71,7 @@ export async function linesPrintedAcrossAnOutage(protocol: string, makeCollector
     // The lines of the outage are what is counted: the final export when the app is stopped gets a bound a
     // starved machine cannot miss, so it adds no line of its own (its 2 s default has its own test).
     NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
-  }, outageMillis + 60_000);
+  }, outageMillis + 150_000);
   // Only what the outage itself makes is counted: a slow first connect at this tight interval may fail and recover before.
   let printedBefore = 0;
   try {
@@ -84,11 +84,14 @@ export async function linesPrintedAcrossAnOutage(protocol: string, makeCollector
     printedBefore = app.output().stderr.length;
     await collector.stop();
     const stoppedAt = collector.deliveries();
+    // The outage lasts `outageMillis` from the app's first failed export, which it reports at once: timed from
+    // the stop, a loaded machine could spend much of the window before the app's next export came due.
+    await until(() => outageLines(app.output().stderr.slice(printedBefore).split('\n')).started.length > 0, 30_000, 'the app to report the outage');
     await new Promise((resolve) => setTimeout(resolve, outageMillis));
     await collector.restart();
-    await until(() => collector.deliveries() > stoppedAt, 20_000, 'a delivery after the collector came back');
+    await until(() => collector.deliveries() > stoppedAt, 30_000, 'a delivery after the collector came back');
     // The receiver has the export before the app has its answer: wait for the app to say so.
-    await until(() => outageLines(app.output().stderr.slice(printedBefore).split('\n')).ended.length > 0, 20_000, 'the app to report the outage over');
+    await until(() => outageLines(app.output().stderr.slice(printedBefore).split('\n')).ended.length > 0, 30_000, 'the app to report the outage over');
   } finally {
     app.child.kill('SIGTERM');
   }

@@ -53,10 +53,12 @@ it('NodeSDK + --require register: two streams, each counting every GC pause once
     };
     await receiver.waitFor(() => [...streams().values()].filter((list) => list.length >= 2).length === 2, 90_000, 'two exports of both streams');
     const counts = [...streams().values()].map((list) => gcCount(list[list.length - 1])!);
-    // An idle app may still collect once or twice while the exports are made; never twice its count.
+    // An idle app still collects now and then while the exports are made, and how many exports that takes
+    // depends on how loaded the machine is: the bound is the defect's, never twice its count (a pause counted
+    // twice doubles every one of the app's ten or more).
     for (const count of counts) {
       expect(count).toBeGreaterThanOrEqual(appCount);
-      expect(count).toBeLessThanOrEqual(appCount + 3);
+      expect(count).toBeLessThan(2 * appCount);
     }
   } finally {
     app.child.kill('SIGTERM');

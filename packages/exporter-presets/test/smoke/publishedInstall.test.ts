@@ -121,6 +121,9 @@ describe(`a fresh app on Node ${process.version}: the packed packages installed 
       // The README's app sets no traces or logs: NodeSDK would ship them to localhost.
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
+      // Delivery is what this checks: for the zero-code app (it ends 300 ms in) a last-export bound a starved
+      // machine cannot miss; the 2 s default has its own test (register.test.ts).
+      NODEVITALS_FINAL_EXPORT_DEADLINE_MILLIS: '10000',
     };
     return startNode([file], env, nodeArgs, 30_000, project).exited;
   };

@@ -12,6 +12,9 @@ const SCENARIO = join(__dirname, '..', 'scenarios', 'saturatedLoopProfile.ts');
 
 const freshDirectory = temporaryDirectories('nodevitals-cpu-');
 
+/** From the scenario's last line to its process gone, as this test sees it on a loaded machine. */
+const PROMPT_EXIT_MILLIS = 15_000;
+
 interface Outcome {
   doneAtMillis: number;
   counts: { captured: Record<string, number>; armed: Record<string, boolean>; skipped: Record<string, number>; failed: number };
@@ -22,7 +25,7 @@ interface Outcome {
 
 /** Runs the scenario; returns what it printed last and when its process was gone. */
 async function saturate(args: string[]) {
-  const result = await runScenario(SCENARIO, { args, timeoutMillis: 60_000 });
+  const result = await runScenario(SCENARIO, { args, timeoutMillis: 80_000 });
   const closedAtMillis = Date.now();
   expect(result.code).toBe(0);
   const outcome = JSON.parse(result.stdout.trim().split('\n').pop()!) as Outcome;
@@ -56,8 +59,9 @@ describe('a CPU profile after utilization stayed critical', () => {
     expect(outcome.counts.armed['cpu-profile']).toBe(true);
     // The same as a series, for dashboards and alerts.
     expect(outcome.series).toEqual({ written: 1, skipped: 2, failed: 0 });
-    // Nothing of ours holds the process once its own work is done.
-    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
+    // Nothing of ours holds the process once its own work is done: what would hold it is a 600 s rate-limit
+    // timer or a profile still running, so seconds of slack for a starved machine still catch it.
+    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(PROMPT_EXIT_MILLIS);
   }, 90_000);
 
   it('a process whose work ends mid-profile exits on time, without the profile', async () => {
@@ -65,8 +69,10 @@ describe('a CPU profile after utilization stayed critical', () => {
     // Profile 60 s, started as soon as utilization is critical; the work ends after 2 s.
     const { result, outcome, closedAtMillis } = await saturate([directory, '2', '60', '0']);
     expect(outcome.transitions).toContain('critical');
-    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
-    expect(result.elapsedMillis).toBeLessThan(30_000);
+    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(PROMPT_EXIT_MILLIS);
+    // Far short of the 60 s profile (held to its end, the run would last 60 s more), with room for a cold
+    // start through the TypeScript hook on a loaded machine (5-15 s).
+    expect(result.elapsedMillis).toBeLessThan(50_000);
     expect(readdirSync(directory)).toEqual([]);
   }, 90_000);
 
@@ -79,6 +85,6 @@ describe('a CPU profile after utilization stayed critical', () => {
     expect(outcome.series).toEqual({ written: 0, skipped: 0, failed: 2 });
     expect(lines.filter((line) => /cpu-profile failed: ENOENT/.test(line))).toHaveLength(1);
     expect(result.stderr).not.toMatch(/Unhandled|uncaught/i);
-    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(5000);
+    expect(closedAtMillis - outcome.doneAtMillis).toBeLessThan(PROMPT_EXIT_MILLIS);
   }, 90_000);
 });

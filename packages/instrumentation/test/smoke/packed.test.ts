@@ -74,5 +74,6 @@ describe('the packed tarball', () => {
         { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } },
       );
     }
-  });
+    // Two full type-checks: ~4 s on a quiet machine, several times that on a loaded one.
+  }, 90_000);
 });
