@@ -45,15 +45,16 @@ describe('nodevitals report on a healthy process, and in prom-client names', () 
   let viewGapSeconds: number;
 
   beforeAll(async () => {
+    // Each app is listed for afterAll as soon as it runs, so one that fails to start leaves none running.
+    const listed = (app: Promise<ServedApp>): Promise<ServedApp> => app.then((started) => (apps.push(started), started));
     const [idleApp, viewApp, heapApp] = await Promise.all([
-      startServedApp('idle'),
-      startServedApp('idle', 'prom-client-view'),
+      listed(startServedApp('idle')),
+      listed(startServedApp('idle', 'prom-client-view')),
       // A 1 MB semi-space: past 80 % of the old generation with the default young generation (64 MB semi-spaces on
       // Node 24), Node 22 and 24 abort under any 'gc' PerformanceObserver, ours or a bare one (measured; see
       // docs/health.md). health.test.ts proves the default young generation at 70 %.
-      startServedApp('heap', 'nodevitals', ['--max-old-space-size=128', '--max-semi-space-size=1', '--expose-gc']),
+      listed(startServedApp('heap', 'nodevitals', ['--max-old-space-size=128', '--max-semi-space-size=1', '--expose-gc'])),
     ]);
-    apps.push(idleApp, viewApp, heapApp);
     [idle, text, promView, heap] = await Promise.all([
       reportOn(idleApp),
       runCli(['report', idleApp.url, '--seconds', '2']),
@@ -138,12 +139,12 @@ describe('nodevitals report on processes in trouble', () => {
   let promClientStall: Run;
 
   beforeAll(async () => {
+    const listed = (app: Promise<ServedApp>): Promise<ServedApp> => app.then((started) => (apps.push(started), started));
     const [gcApp, stallApp, promClientApp] = await Promise.all([
-      startServedApp('gc'),
-      startServedApp('stall'),
-      startServedApp('stall', 'prom-client'),
+      listed(startServedApp('gc')),
+      listed(startServedApp('stall')),
+      listed(startServedApp('stall', 'prom-client')),
     ]);
-    apps.push(gcApp, stallApp, promClientApp);
     await Promise.all([waitForLines(stallApp, 'stalled', 12), waitForLines(promClientApp, 'stalled', 2)]);
     [gc, stall, promClientStall] = await Promise.all([reportOn(gcApp), reportOn(stallApp), reportOn(promClientApp)]);
   }, 300_000);

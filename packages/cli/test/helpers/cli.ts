@@ -22,7 +22,13 @@ export async function startServedApp(behaviour: string, naming = 'nodevitals', n
   const child = startNode([SERVED_APP], { BEHAVIOUR: behaviour, NAMING: naming, ...env }, [...nodeArgs, '-r', TS_REGISTER], 180_000, CLI_ROOT);
   // A cold start through the TypeScript hook takes 5-15 s on a loaded machine, several apps start at once, and
   // the heap app fills its heap in rounds of a full GC and 2 s of idling before it announces its URL.
-  await child.waitForOutput('"url"', 90_000);
+  try {
+    await child.waitForOutput('"url"', 90_000);
+  } catch (error) {
+    // Never leave it running: it idles forever, and would load every suite after this one.
+    child.child.kill('SIGKILL');
+    throw error;
+  }
   const { url } = JSON.parse(child.output().stdout.split('\n').find((line) => line.includes('"url"'))!) as { url: string };
   return {
     url,
