@@ -106,7 +106,7 @@ describe('docs/configure.md', () => {
   });
 
   it('lists exactly the options of startDiagnostics', () => {
-    expect(sectionOptions('`@nodevitals/instrumentation`: diagnostics')).toEqual([...Object.keys(DEFAULT_DIAGNOSTICS_OPTIONS), 'directory'].sort());
+    expect(sectionOptions('`@nodevitals/instrumentation`: diagnostics')).toEqual([...Object.keys(DEFAULT_DIAGNOSTICS_OPTIONS), 'directory', 'meterProvider'].sort());
   });
 
   it('lists exactly the options of the readers', () => {
