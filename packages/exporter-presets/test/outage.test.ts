@@ -20,5 +20,5 @@ describe.each(PROTOCOLS)('a collector outage over $protocol, under the zero-code
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toMatch(/^\s+at /m);
     // The app's start, deliveries before the outage, the outage and the recovery, each bounded by its own wait.
-  }, 180_000);
+  }, 240_000);
 });

@@ -75,7 +75,8 @@ export async function linesPrintedAcrossAnOutage(protocol: string, makeCollector
   // Only what the outage itself makes is counted: a slow first connect at this tight interval may fail and recover before.
   let printedBefore = 0;
   try {
-    await until(() => collector.deliveries() >= 2, 20_000, 'deliveries before the outage');
+    // A cold start through the loader hook takes 5-15 s on a loaded machine (more with three jest workers beside it).
+    await until(() => collector.deliveries() >= 2, 60_000, 'deliveries before the outage');
     // A line about an earlier hiccup may still be on its way through the pipe: let it land first.
     await until(() => {
       const { started, ended } = outageLines(app.output().stderr.split('\n'));
