@@ -393,9 +393,8 @@ export function renderTables(results) {
         ) +
         `\n\nThe CPU column is what the samplers' wake-ups cost a service with nothing else to do (this table runs on ` +
         `${results.machine.node}): where Node samples every loop iteration (24.21+, 26.5+) nodevitals arms no sampling timer; ` +
-        `elsewhere its JavaScript timer ticks every 10 ms (\`eventLoopResolutionMillis\`) while the loop turns often and slows from 50 ms ` +
-        `to 1 s while it is quiet, an unref'd check-phase callback then timing each iteration the loop runs anyway. ` +
-        `The peers wake Node's native \`monitorEventLoopDelay\` timer every 10 ms on every line. The per-Node-line table below has all three lines. ` +
+        `elsewhere it wakes a JavaScript timer every 10 ms (\`eventLoopResolutionMillis\`), the peers Node's native ` +
+        `\`monitorEventLoopDelay\` timer at the same resolution on every line. The per-Node-line table below has all three lines. ` +
         `Under load the loop is awake anyway and the wake-up itself costs little; the application overhead tables measure that case.`,
     );
   }
@@ -744,10 +743,8 @@ function discussion(results) {
             `${(results.idle.nodevitals.bytesPerSecond / 1024).toFixed(0)} KiB/s (runtime-node ${(results.idle['runtime-node'].bytesPerSecond / 1024).toFixed(0)}, ` +
             `prom-client ${(results.idle['prom-client'].bytesPerSecond / 1024).toFixed(0)}, whose samplers are Node's native histogram). ` +
             `Where Node samples every loop iteration (24.21+, 26.5+) nodevitals runs no JavaScript between collections but one slot ` +
-            `rotation every 10 s; elsewhere its sampler is a JavaScript timer, every 10 ms while the loop works and down to once a ` +
-            `second while it is quiet, and each tick runs Node's interval code (the bulk of what it allocates; re-arming at another ` +
-            `period allocates a new timer), reads of the clock and the loop's idle time, and a few array writes; while slowed, each loop ` +
-            `iteration also runs one unref'd immediate (Node's immediate object, the same reads); the ` +
+            `rotation every 10 s; elsewhere its sampler is a JavaScript timer ticking every 10 ms, and each tick runs Node's interval ` +
+            `code (the bulk of what it allocates), one read of the clock and of the loop's idle time and a few array writes; the ` +
             `samples reach the SDK histogram at the next collection, not one record per tick. After a long gap the young generation ` +
             `is fuller, so a scavenge is more likely to land inside nodevitals' next collection or serialisation than inside the ` +
             `peers'. That is the price, on Node 22, of delay values without the resolution floor and a window two readers can share.`

@@ -13,8 +13,8 @@ export function createEventLoopSampler(
   eventLoopIdleMillis: () => number,
   options: EventLoopSamplerOptions,
 ): EventLoopSampler {
-  const { now, setRepeatingTimer, clearTimer, iterationHistogram, onCheckPhase, loopCounters } = runtime;
+  const { now, setRepeatingTimer, clearTimer, iterationHistogram, onCheckPhase } = runtime;
   return iterationHistogram && onCheckPhase
     ? new IterationDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, iterationHistogram, onCheckPhase }, options)
-    : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis, loopCounters, onCheckPhase }, options);
+    : new TimerDelaySampler({ now, setRepeatingTimer, clearTimer, eventLoopIdleMillis }, options);
 }

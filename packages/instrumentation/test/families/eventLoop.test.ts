@@ -10,38 +10,16 @@ import { fakeRuntime } from '../helpers/fakeRuntime';
 
 /**
  * A loop we drive by hand: a clock, one repeating timer (re-armed from the
- * moment it fires, as Node's setInterval does), idle/active bookkeeping, a
- * check phase at the end of every iteration's work and, when `counting`,
- * libuv's iteration count (one per timer fire, plus what a stall says ran
- * besides). Without it the sampler never slows its timer.
+ * moment it fires, as Node's setInterval does), and idle/active bookkeeping.
  */
-function manualLoop({ counting = false } = {}) {
+function manualLoop() {
   let now = 0;
   let idle = 0;
-  let loopCount = 0;
   let timer: { callback: () => void; every: number; due: number } | undefined;
-  let checks: Array<() => void> = [];
-  /** The check phase: callbacks armed from it run in the next iteration's. */
-  const check = () => {
-    const due = checks;
-    checks = [];
-    for (const callback of due) callback();
-  };
   const fire = () => {
     if (!timer) throw new Error('no timer');
-    loopCount++;
-    check();
     timer.due = now + timer.every;
     timer.callback();
-  };
-  /** The end of an iteration that is not the timer's: its check phase, then its timers phase, where the timer may be due. */
-  const endIteration = () => {
-    loopCount++;
-    check();
-    if (timer && timer.due <= now) {
-      timer.due = now + timer.every;
-      timer.callback();
-    }
   };
   const runtime = fakeRuntime({
     now: () => now,
@@ -54,34 +32,11 @@ function manualLoop({ counting = false } = {}) {
     },
     eventLoopUtilization: () => ({ idle, active: now - idle }),
     eventLoopIdleMillis: () => idle,
-    loopCounters: counting ? () => ({ loopCount, events: 0, eventsWaiting: 0 }) : undefined,
-    onCheckPhase: (callback) => {
-      checks.push(callback);
-      return () => (checks = checks.filter((pending) => pending !== callback));
-    },
   });
   return {
     runtime,
     get timerPending() {
       return timer !== undefined;
-    },
-    get periodMillis() {
-      return timer?.every;
-    },
-    get checksPending() {
-      return checks.length;
-    },
-    get now() {
-      return now;
-    },
-    /** The loop idles `millis` without the timer firing (a collection may come in between ticks). */
-    idleFor(millis: number) {
-      idle += millis;
-      now += millis;
-    },
-    /** The loop runs busy for `millis`, inside an iteration (no check phase yet). */
-    busyFor(millis: number) {
-      now += millis;
     },
     /** The loop idles until the timer is due, then fires it. */
     idleTick() {
@@ -95,32 +50,6 @@ function manualLoop({ counting = false } = {}) {
       idle += beforeMillis;
       now += beforeMillis + millis;
       fire();
-    },
-    /**
-     * The loop idles `beforeMillis`, runs busy for `millis` over `iterations`
-     * iterations of its own, then idles until the timer is due (if it is not
-     * yet) and fires it.
-     */
-    work(millis: number, beforeMillis: number, iterations: number) {
-      if (!timer) throw new Error('no timer');
-      idle += beforeMillis;
-      now += beforeMillis;
-      for (let i = 0; i < iterations; i++) {
-        now += millis / iterations;
-        endIteration();
-      }
-      if (iterations === 0) now += millis;
-      if (now < timer.due) {
-        idle += timer.due - now;
-        now = timer.due;
-      }
-      fire();
-    },
-    /** One iteration that is not the timer's: the loop idles `beforeMillis`, then runs busy for `millis`. */
-    iterate(millis: number, beforeMillis = 0) {
-      idle += beforeMillis;
-      now += beforeMillis + millis;
-      endIteration();
     },
   };
 }
@@ -153,19 +82,6 @@ describe('event-loop sampler window (driven clock)', () => {
     expect(loop.timerPending).toBe(false);
   });
 
-  it('counts one sample per resolution of idle time, however late a starved machine runs the timer; a stall is one', () => {
-    const loop = manualLoop();
-    const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
-    sampler.start();
-    for (let i = 0; i < 100; i++) loop.stall(0, 20); // each tick 10 ms late, the loop idle throughout
-    expect(sampler.windowStats()!.count).toBe(200);
-    expect(sampler.windowStats()!.max).toBe(0);
-    loop.stall(50, 0);
-    expect(sampler.windowStats()!.count).toBe(201);
-    expect(sampler.windowStats()!.max).toBeCloseTo(50_000, -1);
-    sampler.stop();
-  });
-
   it('reports utilization over the window from the loop idle/active time', () => {
     const loop = manualLoop();
     const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
@@ -175,130 +91,6 @@ describe('event-loop sampler window (driven clock)', () => {
     }
     expect(sampler.windowUtilization()).toBeCloseTo(0.5, 2);
     sampler.stop();
-  });
-});
-
-describe('timer sampler on a quiet loop (driven clock, libuv loop count)', () => {
-  const options = { resolutionMillis: 10, windowMillis: 60_000, slots: 6 };
-  const start = () => {
-    const loop = manualLoop({ counting: true });
-    const sampler = new TimerDelaySampler(loop.runtime as Required<typeof loop.runtime>, options);
-    sampler.start();
-    return { loop, sampler };
-  };
-  const settle = (loop: ReturnType<typeof manualLoop>) => {
-    for (let i = 0; i < 20 && loop.periodMillis !== 1000; i++) loop.idleTick();
-  };
-
-  it('returns to the configured resolution when the loop turns for something else, though it does no work', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    // V8's incremental marking: a task per step, each a short iteration.
-    loop.work(0.5, 300, 40);
-    expect(loop.periodMillis).toBe(10);
-    expect(sampler.windowStats()!.max).toBeLessThan(1000);
-    sampler.stop();
-  });
-
-  it('wakes once a second when nothing else runs, and still holds one sample per 10 ms of time, all idle', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    expect(loop.periodMillis).toBe(1000);
-    const settledAt = loop.now;
-    for (let i = 0; i < 30; i++) loop.idleTick();
-    expect(loop.now - settledAt).toBe(30_000);
-    const stats = sampler.windowStats()!;
-    // 50 ms of 10 ms ticks, then slow ticks of 1 s, counted as the 10 ms ticks they stand for.
-    expect(stats.count).toBeGreaterThanOrEqual(Math.round(loop.now / 10) - 2);
-    expect(stats.count).toBeLessThanOrEqual(Math.round(loop.now / 10) + 2);
-    expect(stats.p50).toBe(0);
-    expect(stats.max).toBeLessThan(1000);
-    // A collection between two slow ticks reads the count up to date.
-    loop.idleFor(500);
-    expect(sampler.windowStats()!.count - stats.count).toBe(50);
-    sampler.stop();
-  });
-
-  it('measures a stall by its length at any phase while slowed, even one that ends before the timer is due, and stays slowed', () => {
-    for (const before of [0, 300, 940, 990]) {
-      const { loop, sampler } = start();
-      settle(loop);
-      loop.work(50, before, 1);
-      expect(sampler.windowStats()!.max).toBeCloseTo(50_000, -1);
-      // One stall is not a busy loop: the timer stays slow, the check-phase callback armed.
-      expect(loop.periodMillis).toBe(1000);
-      expect(loop.checksPending).toBe(1);
-      const drained: number[] = [];
-      sampler.drainSamples((seconds) => drained.push(seconds));
-      expect(drained.filter((seconds) => seconds > 0.025)).toEqual([0.05]);
-      sampler.stop();
-    }
-  });
-
-  it('goes back to the configured resolution within a few iterations when the loop turns for something, and reads a stall among them', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    expect(loop.checksPending).toBe(1);
-    // V8's incremental marking: hundreds of short iterations, a stall among them.
-    for (let i = 0; i < 4; i++) loop.iterate(0.05, 1);
-    // The timer is back at the configured resolution, the check-phase callback gone.
-    expect(loop.periodMillis).toBe(10);
-    expect(loop.checksPending).toBe(0);
-    for (let i = 0; i < 300; i++) loop.iterate(0.05, 1);
-    loop.iterate(50, 5);
-    for (let i = 0; i < 300; i++) loop.iterate(0.05, 1);
-    loop.idleTick();
-    // The stall and the few short iterations since the tick before it.
-    expect(Math.abs(sampler.windowStats()!.max - 50_000)).toBeLessThan(1000);
-    const drained: number[] = [];
-    sampler.drainSamples((seconds) => drained.push(seconds));
-    expect(drained.filter((seconds) => seconds > 0.001)).toHaveLength(1);
-    sampler.stop();
-  });
-
-  it('reads stalls that repeat while slowed one sample each, at their length', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    for (let i = 0; i < 5; i++) loop.iterate(50, 100);
-    loop.idleTick();
-    const drained: number[] = [];
-    sampler.drainSamples((seconds) => drained.push(seconds));
-    expect(drained.filter((seconds) => seconds > 0.001)).toEqual([0.05, 0.05, 0.05, 0.05, 0.05]);
-    expect(loop.periodMillis).toBe(1000);
-    sampler.stop();
-    expect(loop.checksPending).toBe(0);
-  });
-
-  it('reads the iteration a collection runs in whole, at its check phase: not split by the collection, counted once', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    loop.idleFor(300);
-    loop.busyFor(20); // a stall, then the collection in the same iteration
-    expect(sampler.windowStats()!.max).toBeLessThan(1000);
-    loop.busyFor(30);
-    expect(sampler.windowStats()!.max).toBeLessThan(1000);
-    loop.iterate(0);
-    expect(sampler.windowStats()!.max).toBeCloseTo(50_000, -1);
-    loop.idleTick();
-    const drained: number[] = [];
-    sampler.drainSamples((seconds) => drained.push(seconds));
-    expect(drained.filter((seconds) => seconds > 0.001)).toEqual([0.05]);
-    sampler.stop();
-  });
-
-  it('reads a burst of short iterations after a quiet spell as short, and goes back to the configured resolution', () => {
-    const { loop, sampler } = start();
-    settle(loop);
-    // 100 ms of callbacks of up to 1 ms over 100 iterations: not one stall of 100 ms.
-    loop.work(100, 100, 100);
-    expect(loop.periodMillis).toBe(10);
-    expect(sampler.windowStats()!.max).toBeLessThan(10_000);
-    // From here on the 10 ms timer measures as before.
-    loop.idleTick();
-    loop.stall(50, 3);
-    expect(sampler.windowStats()!.max).toBeCloseTo(50_000, -1);
-    sampler.stop();
-    expect(loop.timerPending).toBe(false);
   });
 });
 
@@ -350,17 +142,16 @@ describe('which sampler runs where', () => {
 
   const linux = existsSync('/proc/self/status');
   (linux ? it : it.skip)(
-    'an idle process is woken at most about once a second with every family on, whichever sampler runs',
+    'an idle process is woken at most once a second with every family on where Node samples per iteration, once per tick elsewhere',
     async () => {
       const result = lastJson<{ perIteration: boolean; wakeupsPerSecond: number }>(
         await runScenario(join(__dirname, '..', 'scenarios', 'idleWakeups.ts')),
       );
       expect(result.perIteration).toBe(samplesPerIteration());
       if (result.perIteration) expect(result.wakeupsPerSecond).toBeLessThanOrEqual(1);
-      // The timer sampler slows from 10 ms to 1 s once only its own ticks
-      // run (five 10 ms ticks after the collection woke the loop, then 1 s):
-      // about one a second over these 3 s, where the 10 ms timer woke it ~100 times.
-      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(3);
+      // The 10 ms timer sampler: one wake-up a tick (100 a second), plus
+      // the few tasks V8 posts while it optimises the tick.
+      else expect(result.wakeupsPerSecond).toBeLessThanOrEqual(120);
     },
     30_000,
   );
