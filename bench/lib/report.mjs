@@ -392,9 +392,9 @@ export function renderTables(results) {
           }),
         ) +
         `\n\nThe CPU column is what the samplers' wake-ups cost a service with nothing else to do (this table runs on ` +
-        `${results.machine.node}): where Node samples every loop iteration (24.21+, 26.5+) nodevitals arms no sampling timer; ` +
-        `elsewhere it wakes a JavaScript timer every 10 ms (\`eventLoopResolutionMillis\`), the peers Node's native ` +
-        `\`monitorEventLoopDelay\` timer at the same resolution on every line. The per-Node-line table below has all three lines. ` +
+        `${results.machine.node}): nodevitals arms no sampling timer on any line (it samples each loop iteration, natively ` +
+        `on 24.21+ and 26.5+, from an unref'd check-phase callback elsewhere), the peers wake Node's native ` +
+        `\`monitorEventLoopDelay\` timer every 10 ms on every line. The per-Node-line table below has all three lines. ` +
         `Under load the loop is awake anyway and the wake-up itself costs little; the application overhead tables measure that case.`,
     );
   }

@@ -16,10 +16,11 @@ type Sources = Required<
 >;
 
 /**
- * Event-loop delay from Node's own per-iteration histogram
+ * Event-loop delay from a per-iteration histogram: Node's own
  * (`monitorEventLoopDelay({ samplePerIteration: true })`, Node 24.21+ and
- * 26.5+): one sample is one loop iteration's busy time, recorded by libuv's
- * prepare/check hooks. No timer samples, nothing wakes an idle loop.
+ * 26.5+, recorded by libuv's prepare/check hooks) or its check-phase rebuild
+ * on older lines (`CheckPhaseHistogram`). One sample is one loop iteration's
+ * busy time. No timer samples, nothing wakes an idle loop.
  *
  * The native histogram is read into the window's current slot (and the
  * samples awaiting the SDK) at every collection and at every slot boundary,
