@@ -434,14 +434,30 @@ export function renderTables(results) {
   return out.join('\n\n');
 }
 
-/** The per-Node-line tables: idle cost, and the request path under autocannon as ratios to no instrumentation. */
+/**
+ * One Node line's per-iteration cost rows (bench/workers/iterationCost.mjs):
+ * [line, part, median CPU per iteration, what the part adds to none, p25-p75].
+ */
+export function iterationCostRows(line, blocks) {
+  const none = median(blocks.none);
+  return Object.entries(blocks).map(([part, values]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const cost = median(values);
+    const quartiles = `${sorted[Math.floor(sorted.length / 4)].toFixed(2)}-${sorted[Math.floor((3 * sorted.length) / 4)].toFixed(2)} µs`;
+    return [line, part, `${cost.toFixed(2)} µs`, part === 'none' ? '' : `${cost - none >= 0 ? '+' : ''}${(cost - none).toFixed(2)} µs`, quartiles];
+  });
+}
+
+/** The per-Node-line tables: idle cost, the sampler's cost per loop iteration, and the request path under autocannon as ratios to no instrumentation. */
 function lineTables(results) {
   const s = results.settings;
   const lines = Object.keys(results.lines);
   const idleRows = [];
   const loadRows = [];
+  const iterationRows = [];
   for (const line of lines) {
-    const { idle, load } = results.lines[line];
+    const { idle, load, iterationCost } = results.lines[line];
+    if (iterationCost) iterationRows.push(...iterationCostRows(line, iterationCost));
     for (const name of ['none', ...CONTENDERS]) {
       const r = idle[name];
       if (!r) continue;
@@ -479,7 +495,20 @@ function lineTables(results) {
       by(results, `idle.mjs <contender> ${s.lineIdleSeconds}`, 'once per installed Node line', '--expose-gc --min-semi-space-size=64 --max-semi-space-size=64') +
       table(['Node', 'contender', 'main-thread wake-ups / s', 'CPU ms / s (all threads)', 'heap KiB / s', 'GCs (0: heap figure valid)'], idleRows) +
       `\n\nWake-ups are the main thread's voluntary context switches in the window (/proc): each is one sleep in epoll that ` +
-      `something ended. Where Node samples every loop iteration (24.21+, 26.5+) nodevitals arms no sampling timer.`,
+      `something ended. nodevitals arms no sampling timer on any line: it samples each loop iteration, natively on 24.21+ ` +
+      `and 26.5+, from an unref'd check-phase callback elsewhere.`,
+    ...(iterationRows.length === 0
+      ? []
+      : [
+          `### Per Node line: the event-loop sampler's cost per loop iteration (one process per line, ${s.lineIterationRounds} rounds of ${s.lineIterationTrips} loopback round trips per part)\n\n` +
+            by(results, `iterationCost.mjs ${s.lineIterationRounds} ${s.lineIterationTrips}`, 'once per installed Node line; also `node bench/iterationCost.mjs`') +
+            table(['Node', 'part', 'CPU / iteration (median block)', 'added to none', 'p25-p75 of blocks'], iterationRows) +
+            `\n\nA loop that does almost nothing per iteration (one byte echoed over loopback, two iterations per round trip) ` +
+            `is the worst case for a per-iteration cost: a real server does far more per iteration, and the 10 ms timers ` +
+            `cost such a loop nothing extra because it never sleeps. On Node 22 "nodevitals" is the check-phase callback ` +
+            `(one JavaScript call and one immediate per iteration); on 24 and 26 it is Node's own histogram plus the window's slot timer. ` +
+            `Blocks of the same part spread by more than the differences between parts on this machine: read the medians as an upper bound.`,
+        ]),
     `### Per Node line: request path under a real load generator (autocannon, ${s.lineConnections} keep-alive connections, ${s.lineLoadSeconds} s per row after 1 s of warm-up, ${s.lineLoadRepetitions} repetition${s.lineLoadRepetitions > 1 ? 's' : ''}; medians)\n\n` +
       by(results, `server.mjs <contender> app ${s.lineCollectEveryMillis}\` against \`loadgen.mjs <port> ${s.lineLoadSeconds} ${s.lineConnections}`, `the server collects every ${seconds(s.lineCollectEveryMillis)} as a scrape would; ratios to no instrumentation on the same line in the same run`) +
       table(['Node', 'contender', 'requests / s (ratio)', 'latency p50 (ratio)', 'latency p99 (ratio)', 'server CPU / request (ratio)', 'errors'], loadRows) +
