@@ -232,11 +232,34 @@ function iterationHistogramSource(idleMillis: (() => number) | undefined): (() =
   return () => new CheckPhaseHistogram(sources);
 }
 
-function onCheckPhase(callback: () => void): () => void {
-  // Unref'd: one iteration's wait for it must not hold a process that is done.
-  const immediate = setImmediate(callback).unref();
-  return () => clearImmediate(immediate);
+/**
+ * `onCheckPhase` on the given immediates: the callback runs once, in the
+ * check phase of this loop iteration (or the next, from inside one), from an
+ * unref'd immediate that neither holds a finished process nor keeps libuv's
+ * poll from blocking. A stand-in whose handle cannot be unref'd (a fake
+ * timer's id) is cleared at once and refused with a throw: a ref'd immediate
+ * re-armed every iteration would spin the loop and never let it exit.
+ */
+export function checkPhaseCallbacks(
+  set: (callback: () => void) => unknown,
+  clear: (handle: never) => void,
+): (callback: () => void) => () => void {
+  return (callback) => {
+    const immediate = set(callback) as { unref?: unknown } | undefined;
+    const cancel = () => clear(immediate as never);
+    if (typeof immediate?.unref !== 'function') {
+      cancel();
+      throw new TypeError('setImmediate returned a handle without unref(): not sampling the check phase');
+    }
+    immediate.unref();
+    return cancel;
+  };
 }
+
+// Node's own immediates, taken when this module loads: fake timers a test
+// installs later (or an agent's wrapper) must not capture a callback that
+// re-arms itself every iteration.
+const onCheckPhase = checkPhaseCallbacks(setImmediate, clearImmediate);
 
 function ifFunction<T>(candidate: T | undefined): T | undefined {
   return typeof candidate === 'function' ? candidate : undefined;

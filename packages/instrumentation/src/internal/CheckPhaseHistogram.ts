@@ -34,6 +34,8 @@ export class CheckPhaseHistogram implements IterationHistogram {
   private readonly cumulative = new Float64Array(BUCKETS);
   private cumulativeFresh = false;
   private cancel: (() => void) | undefined;
+  /** Set while re-arming: a stand-in setImmediate that calls back at once must not recurse. */
+  private arming = false;
   private lastAt = 0;
   private lastIdle = 0;
 
@@ -47,7 +49,12 @@ export class CheckPhaseHistogram implements IterationHistogram {
     if (this.cancel) return;
     this.lastAt = this.sources.now();
     this.lastIdle = this.sources.eventLoopIdleMillis();
-    this.cancel = this.sources.onCheckPhase(this.check);
+    this.arming = true;
+    try {
+      this.cancel = this.sources.onCheckPhase(this.check);
+    } finally {
+      this.arming = false;
+    }
   }
 
   disable(): void {
@@ -96,6 +103,7 @@ export class CheckPhaseHistogram implements IterationHistogram {
 
   private readonly check = (): void => {
     this.cancel = undefined;
+    if (this.arming) return;
     try {
       const at = this.sources.now();
       const idle = this.sources.eventLoopIdleMillis();
@@ -107,10 +115,13 @@ export class CheckPhaseHistogram implements IterationHistogram {
     } catch {
       // Never into the host's check phase; the next iteration measures again.
     }
+    this.arming = true;
     try {
       this.cancel = this.sources.onCheckPhase(this.check);
     } catch {
       // Nothing to re-arm with: the histogram stops recording, the host goes on.
+    } finally {
+      this.arming = false;
     }
   };
 }

@@ -61,10 +61,16 @@ export class IterationDelaySampler implements EventLoopSampler {
     // The first sample after enable() spans from enable() to the end of the
     // first iteration: at start-up, the whole first idle wait (2 s measured
     // after 2 s idle). Dropped in the check phase of the iteration that records it.
-    this.cancelFirstReset = this.runtime.onCheckPhase(() => {
-      this.cancelFirstReset = undefined;
-      histogram.reset();
-    });
+    try {
+      this.cancelFirstReset = this.runtime.onCheckPhase(() => {
+        this.cancelFirstReset = undefined;
+        histogram.reset();
+      });
+    } catch (error) {
+      // Not started: nothing of it may keep running.
+      histogram.disable();
+      throw error;
+    }
     const at = this.runtime.now();
     this.lastReadAt = at;
     this.lastDrainAt = at;
@@ -155,7 +161,7 @@ export function readBuckets(histogram: IterationHistogram, count: number, add: (
       }
     }
     while (high - low > 1) {
-      const middle = (low + high) >>> 1;
+      const middle = Math.floor((low + high) / 2);
       if (valueAt(middle) < upper) low = middle;
       else high = middle;
     }

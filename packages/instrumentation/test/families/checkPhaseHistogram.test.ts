@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CheckPhaseHistogram } from '../../src/internal/CheckPhaseHistogram';
 import { readBuckets } from '../../src/internal/IterationDelaySampler';
+import { checkPhaseCallbacks } from '../../src/runtime';
 import { lastJson, runScenario } from '../helpers/childProcess';
 
 /**
@@ -105,6 +106,50 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
     loop.iteration(0, 4);
     expect(loop.histogram.count).toBe(1);
   });
+
+  it('refuses a stand-in setImmediate whose handle cannot be unref\'d, clearing what it scheduled, and stops recording without throwing', () => {
+    const cleared: unknown[] = [];
+    const onCheckPhase = checkPhaseCallbacks(
+      () => 'fake-timer-id',
+      (handle) => cleared.push(handle),
+    );
+    expect(() => onCheckPhase(() => {})).toThrow(/without unref/);
+    expect(cleared).toEqual(['fake-timer-id']);
+    let now = 0;
+    let calls = 0;
+    const histogram = new CheckPhaseHistogram({
+      now: () => now,
+      eventLoopIdleMillis: () => 0,
+      // A stand-in that calls back at once: one call, no recursion into itself.
+      onCheckPhase: (callback) => {
+        calls++;
+        now += 1;
+        callback();
+        return () => {};
+      },
+    });
+    expect(() => histogram.enable()).not.toThrow();
+    expect(calls).toBe(1);
+    expect(histogram.count).toBe(0);
+  });
+
+  it(
+    'keeps sampling on Node\'s own immediates while a test fakes setImmediate after the start: fake ticks return, and sampling goes on after',
+    async () => {
+      const result = lastJson<{ recordedWhileFaked: number; fakeTimersMillis: number; recordedAfterReset: number; idleCpuMillis: number; doneAt: number }>(
+        await runScenario(join(__dirname, '..', 'scenarios', 'checkPhaseFakeTimers.ts')),
+      );
+      const exitedAt = Date.now();
+      expect(result.fakeTimersMillis).toBeLessThan(1000);
+      // Each of the 20 real iterations ran the check phase, faked or not.
+      expect(result.recordedWhileFaked).toBeGreaterThanOrEqual(15);
+      expect(result.recordedAfterReset).toBeGreaterThanOrEqual(15);
+      // Half a second idle costs a few ms at most: no loop re-armed ref'd, spinning.
+      expect(result.idleCpuMillis).toBeLessThan(100);
+      expect(exitedAt - result.doneAt).toBeLessThan(5000);
+    },
+    30_000,
+  );
 
   it(
     'on a real loop: reads a 50 ms stall as its length, wakes nothing while idle, and never keeps a finished process alive',
