@@ -225,7 +225,45 @@ function targets(results, d) {
       d.noise.within(overheadRatio) ? 'met' : overheadRatio > d.noise.high ? `missed by ${pct(overheadRatio - d.noise.high)}` : 'below the range: re-run',
     ],
   ];
+  rows.push(...lineTargets(results));
   return table(['target (issues 5 and 11)', 'measured', 'result'], rows);
+}
+
+/**
+ * Issue 11's idle targets, per Node line, from the per-line idle rows: the
+ * wake-ups nodevitals adds, its idle CPU next to the cheapest peer's, its
+ * garbage next to the peers'.
+ */
+function lineTargets(results) {
+  if (!results.lines) return [];
+  const peers = CONTENDERS.filter((name) => name !== 'nodevitals');
+  const rows = [];
+  for (const [line, { idle }] of Object.entries(results.lines)) {
+    const ours = idle.nodevitals;
+    const none = idle.none;
+    if (!ours || !none || peers.some((name) => !idle[name])) continue;
+    const added = ours.wakeupsPerSecond - none.wakeupsPerSecond;
+    rows.push([
+      `Node ${line}: idle main-thread wake-ups nodevitals adds <= 1 / s`,
+      `${added.toFixed(1)} / s (${ours.wakeupsPerSecond.toFixed(1)} vs ${none.wakeupsPerSecond.toFixed(1)} uninstrumented)`,
+      added <= 1 ? 'met' : `missed by ${(added - 1).toFixed(1)} / s`,
+    ]);
+    const cheapest = peers.reduce((best, name) => (idle[name].cpuMicrosPerSecond < idle[best].cpuMicrosPerSecond ? name : best));
+    const cpu = ours.cpuMicrosPerSecond;
+    rows.push([
+      `Node ${line}: idle CPU at or below the cheapest peer's`,
+      `${(cpu / 1000).toFixed(2)} ms/s vs ${NAMES[cheapest]} ${(idle[cheapest].cpuMicrosPerSecond / 1000).toFixed(2)}; uninstrumented ${(none.cpuMicrosPerSecond / 1000).toFixed(2)}`,
+      cpu <= idle[cheapest].cpuMicrosPerSecond ? 'met' : `missed by ${pct(cpu / idle[cheapest].cpuMicrosPerSecond - 1)}`,
+    ]);
+    const leanest = peers.reduce((best, name) => (idle[name].bytesPerSecond < idle[best].bytesPerSecond ? name : best));
+    const valid = ours.gcs === 0 && idle[leanest].gcs === 0;
+    rows.push([
+      `Node ${line}: garbage between collections at or below the peers'`,
+      `${(ours.bytesPerSecond / 1024).toFixed(1)} KiB/s vs ${NAMES[leanest]} ${(idle[leanest].bytesPerSecond / 1024).toFixed(1)}; uninstrumented ${(none.bytesPerSecond / 1024).toFixed(1)}`,
+      !valid ? 'a GC ran in the window: re-run' : ours.bytesPerSecond <= idle[leanest].bytesPerSecond ? 'met' : `missed by ${pct(ours.bytesPerSecond / idle[leanest].bytesPerSecond - 1)}`,
+    ]);
+  }
+  return rows;
 }
 
 export function renderTables(results) {
