@@ -30,6 +30,7 @@ const SETTINGS = QUICK
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
       lineIdleSeconds: 1, lineLoadSeconds: 1, lineLoadRepetitions: 1, lineConnections: 16, lineCollectEveryMillis: 1000,
+      lineIterationRounds: 3, lineIterationTrips: 3000,
     }
   : {
       costSamples: 150, costCopies: 2, costWarmup: 30, familySamples: 120, gapMillis: 25,
@@ -38,6 +39,7 @@ const SETTINGS = QUICK
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
       lineIdleSeconds: 5, lineLoadSeconds: 10, lineLoadRepetitions: 3, lineConnections: 16, lineCollectEveryMillis: 1000,
+      lineIterationRounds: 30, lineIterationTrips: 20000,
     };
 
 if (process.argv.includes('--report-only')) {
@@ -244,6 +246,8 @@ for (const { line, execPath } of nodeLines()) {
     log(`Node ${line}: idle cost, ${name}`);
     row.idle[name] = await runWorker('idle', [name, SETTINGS.lineIdleSeconds], { execPath, execArgv: IDLE_FLAGS });
   }
+  log(`Node ${line}: event-loop sampler cost per loop iteration`);
+  row.iterationCost = await runWorker('iterationCost', [SETTINGS.lineIterationRounds, SETTINGS.lineIterationTrips], { execPath });
   const names = ['baseline', ...CONTENDERS];
   for (let repetition = 0; repetition < SETTINGS.lineLoadRepetitions; repetition++) {
     for (const name of names.map((_, i) => names[(i + repetition) % names.length])) {

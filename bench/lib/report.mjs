@@ -225,7 +225,45 @@ function targets(results, d) {
       d.noise.within(overheadRatio) ? 'met' : overheadRatio > d.noise.high ? `missed by ${pct(overheadRatio - d.noise.high)}` : 'below the range: re-run',
     ],
   ];
+  rows.push(...lineTargets(results));
   return table(['target (issues 5 and 11)', 'measured', 'result'], rows);
+}
+
+/**
+ * Issue 11's idle targets, per Node line, from the per-line idle rows: the
+ * wake-ups nodevitals adds, its idle CPU next to the cheapest peer's, its
+ * garbage next to the peers'.
+ */
+function lineTargets(results) {
+  if (!results.lines) return [];
+  const peers = CONTENDERS.filter((name) => name !== 'nodevitals');
+  const rows = [];
+  for (const [line, { idle }] of Object.entries(results.lines)) {
+    const ours = idle.nodevitals;
+    const none = idle.none;
+    if (!ours || !none || peers.some((name) => !idle[name])) continue;
+    const added = ours.wakeupsPerSecond - none.wakeupsPerSecond;
+    rows.push([
+      `Node ${line}: idle main-thread wake-ups nodevitals adds <= 1 / s`,
+      `${added.toFixed(1)} / s (${ours.wakeupsPerSecond.toFixed(1)} vs ${none.wakeupsPerSecond.toFixed(1)} uninstrumented)`,
+      added <= 1 ? 'met' : `missed by ${(added - 1).toFixed(1)} / s`,
+    ]);
+    const cheapest = peers.reduce((best, name) => (idle[name].cpuMicrosPerSecond < idle[best].cpuMicrosPerSecond ? name : best));
+    const cpu = ours.cpuMicrosPerSecond;
+    rows.push([
+      `Node ${line}: idle CPU at or below the cheapest peer's`,
+      `${(cpu / 1000).toFixed(2)} ms/s vs ${NAMES[cheapest]} ${(idle[cheapest].cpuMicrosPerSecond / 1000).toFixed(2)}; uninstrumented ${(none.cpuMicrosPerSecond / 1000).toFixed(2)}`,
+      cpu <= idle[cheapest].cpuMicrosPerSecond ? 'met' : `missed by ${pct(cpu / idle[cheapest].cpuMicrosPerSecond - 1)}`,
+    ]);
+    const leanest = peers.reduce((best, name) => (idle[name].bytesPerSecond < idle[best].bytesPerSecond ? name : best));
+    const valid = ours.gcs === 0 && idle[leanest].gcs === 0;
+    rows.push([
+      `Node ${line}: garbage between collections at or below the peers'`,
+      `${(ours.bytesPerSecond / 1024).toFixed(1)} KiB/s vs ${NAMES[leanest]} ${(idle[leanest].bytesPerSecond / 1024).toFixed(1)}; uninstrumented ${(none.bytesPerSecond / 1024).toFixed(1)}`,
+      !valid ? 'a GC ran in the window: re-run' : ours.bytesPerSecond <= idle[leanest].bytesPerSecond ? 'met' : `missed by ${pct(ours.bytesPerSecond / idle[leanest].bytesPerSecond - 1)}`,
+    ]);
+  }
+  return rows;
 }
 
 export function renderTables(results) {
@@ -392,9 +430,9 @@ export function renderTables(results) {
           }),
         ) +
         `\n\nThe CPU column is what the samplers' wake-ups cost a service with nothing else to do (this table runs on ` +
-        `${results.machine.node}): where Node samples every loop iteration (24.21+, 26.5+) nodevitals arms no sampling timer; ` +
-        `elsewhere it wakes a JavaScript timer every 10 ms (\`eventLoopResolutionMillis\`), the peers Node's native ` +
-        `\`monitorEventLoopDelay\` timer at the same resolution on every line. The per-Node-line table below has all three lines. ` +
+        `${results.machine.node}): nodevitals arms no sampling timer on any line (it samples each loop iteration, natively ` +
+        `on 24.21+ and 26.5+, from an unref'd check-phase callback elsewhere), the peers wake Node's native ` +
+        `\`monitorEventLoopDelay\` timer every 10 ms on every line. The per-Node-line table below has all three lines. ` +
         `Under load the loop is awake anyway and the wake-up itself costs little; the application overhead tables measure that case.`,
     );
   }
@@ -434,14 +472,30 @@ export function renderTables(results) {
   return out.join('\n\n');
 }
 
-/** The per-Node-line tables: idle cost, and the request path under autocannon as ratios to no instrumentation. */
+/**
+ * One Node line's per-iteration cost rows (bench/workers/iterationCost.mjs):
+ * [line, part, median CPU per iteration, what the part adds to none, p25-p75].
+ */
+export function iterationCostRows(line, blocks) {
+  const none = median(blocks.none);
+  return Object.entries(blocks).map(([part, values]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const cost = median(values);
+    const quartiles = `${sorted[Math.floor(sorted.length / 4)].toFixed(2)}-${sorted[Math.floor((3 * sorted.length) / 4)].toFixed(2)} µs`;
+    return [line, part, `${cost.toFixed(2)} µs`, part === 'none' ? '' : `${cost - none >= 0 ? '+' : ''}${(cost - none).toFixed(2)} µs`, quartiles];
+  });
+}
+
+/** The per-Node-line tables: idle cost, the sampler's cost per loop iteration, and the request path under autocannon as ratios to no instrumentation. */
 function lineTables(results) {
   const s = results.settings;
   const lines = Object.keys(results.lines);
   const idleRows = [];
   const loadRows = [];
+  const iterationRows = [];
   for (const line of lines) {
-    const { idle, load } = results.lines[line];
+    const { idle, load, iterationCost } = results.lines[line];
+    if (iterationCost) iterationRows.push(...iterationCostRows(line, iterationCost));
     for (const name of ['none', ...CONTENDERS]) {
       const r = idle[name];
       if (!r) continue;
@@ -479,7 +533,20 @@ function lineTables(results) {
       by(results, `idle.mjs <contender> ${s.lineIdleSeconds}`, 'once per installed Node line', '--expose-gc --min-semi-space-size=64 --max-semi-space-size=64') +
       table(['Node', 'contender', 'main-thread wake-ups / s', 'CPU ms / s (all threads)', 'heap KiB / s', 'GCs (0: heap figure valid)'], idleRows) +
       `\n\nWake-ups are the main thread's voluntary context switches in the window (/proc): each is one sleep in epoll that ` +
-      `something ended. Where Node samples every loop iteration (24.21+, 26.5+) nodevitals arms no sampling timer.`,
+      `something ended. nodevitals arms no sampling timer on any line: it samples each loop iteration, natively on 24.21+ ` +
+      `and 26.5+, from an unref'd check-phase callback elsewhere.`,
+    ...(iterationRows.length === 0
+      ? []
+      : [
+          `### Per Node line: the event-loop sampler's cost per loop iteration (one process per line, ${s.lineIterationRounds} rounds of ${s.lineIterationTrips} loopback round trips per part)\n\n` +
+            by(results, `iterationCost.mjs ${s.lineIterationRounds} ${s.lineIterationTrips}`, 'once per installed Node line; also `node bench/iterationCost.mjs`') +
+            table(['Node', 'part', 'CPU / iteration (median block)', 'added to none', 'p25-p75 of blocks'], iterationRows) +
+            `\n\nA loop that does almost nothing per iteration (one byte echoed over loopback, two iterations per round trip) ` +
+            `is the worst case for a per-iteration cost: a real server does far more per iteration, and the 10 ms timers ` +
+            `cost such a loop nothing extra because it never sleeps. On Node 22 "nodevitals" is the check-phase callback ` +
+            `(one JavaScript call and one immediate per iteration); on 24 and 26 it is Node's own histogram plus the window's slot timer. ` +
+            `Blocks of the same part spread by more than the differences between parts on this machine: read the medians as an upper bound.`,
+        ]),
     `### Per Node line: request path under a real load generator (autocannon, ${s.lineConnections} keep-alive connections, ${s.lineLoadSeconds} s per row after 1 s of warm-up, ${s.lineLoadRepetitions} repetition${s.lineLoadRepetitions > 1 ? 's' : ''}; medians)\n\n` +
       by(results, `server.mjs <contender> app ${s.lineCollectEveryMillis}\` against \`loadgen.mjs <port> ${s.lineLoadSeconds} ${s.lineConnections}`, `the server collects every ${seconds(s.lineCollectEveryMillis)} as a scrape would; ratios to no instrumentation on the same line in the same run`) +
       table(['Node', 'contender', 'requests / s (ratio)', 'latency p50 (ratio)', 'latency p99 (ratio)', 'server CPU / request (ratio)', 'errors'], loadRows) +

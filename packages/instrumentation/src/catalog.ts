@@ -65,7 +65,7 @@ const HEAP_SPACE = [ATTRIBUTES.heapSpaceName] as const;
 const HEAP_SPACE_STATS = 'v8.getHeapSpaceStatistics()';
 const HEAP_STATS = 'v8.getHeapStatistics()';
 const DELAY_SOURCE =
-  'monitorEventLoopDelay({ samplePerIteration: true }) on Node 24.21+/26.5+; elsewhere timer lateness + loop idle time, performance.nodeTiming.idleTime (sampler)';
+  'monitorEventLoopDelay({ samplePerIteration: true }) on Node 24.21+/26.5+; elsewhere an unref\'d check-phase setImmediate + performance.nodeTiming.idleTime, per iteration';
 const ELU = 'performance.eventLoopUtilization()';
 const RESOURCE_USAGE = 'process.resourceUsage()';
 const PROC_STAT = '/proc/self/stat';

@@ -32,8 +32,9 @@ export interface RuntimeMetricsOptions {
   /** libuv's loop counters (`nodejs.eventloop.iterations`, `.events.processed`, `.events.waiting`): 3 more series. Default `false`. */
   loopCounters?: boolean;
   /**
-   * How often the event-loop sampler wakes, in milliseconds, 1 to 1000. Default `10`.
-   * Lower catches shorter stalls and costs more wake-ups; the reported delay never includes it.
+   * Period of the fallback event-loop sampler, in milliseconds, 1 to 1000. Default `10`. Node 20 to 26 sample
+   * every loop iteration instead and arm no sampling timer, so it changes nothing there; it applies only on a
+   * runtime without `setImmediate` and the loop's idle time. The reported delay never includes it.
    */
   eventLoopResolutionMillis?: number;
   /**

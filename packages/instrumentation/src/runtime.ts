@@ -5,6 +5,7 @@ import { subscribe as diagnosticsChannelSubscribe } from 'node:diagnostics_chann
 import { totalmem } from 'node:os';
 import * as v8 from 'node:v8';
 import { isMainThread, resourceLimits } from 'node:worker_threads';
+import { CheckPhaseHistogram } from './internal/CheckPhaseHistogram.js';
 import { openFileDescriptorCounter, type FileDescriptorCounter } from './internal/FileDescriptorCounter.js';
 import { realMemoryLimit } from './internal/memoryLimit.js';
 import { configuredOldGenerationBytes, splitNodeOptions } from './internal/oldGeneration.js';
@@ -43,7 +44,7 @@ export interface LoopCounters {
 
 export type TimerHandle = object;
 
-/** Node's native histogram of each loop iteration's busy time, in nanoseconds. */
+/** A histogram of each loop iteration's busy time, in nanoseconds: Node's native one, or its JavaScript rebuild. */
 export interface IterationHistogram {
   enable(): void;
   disable(): void;
@@ -68,8 +69,9 @@ export interface RuntimeSources {
   setRepeatingTimer(callback: () => void, everyMillis: number): TimerHandle;
   clearTimer(handle: TimerHandle): void;
   /**
-   * A new native per-iteration histogram, where the runtime records one
-   * sample per loop iteration (left out where it would be Node's 10 ms timer).
+   * A new per-iteration histogram: one sample per loop iteration, Node's own
+   * where it has one (24.21+, 26.5+), timed from the check phase elsewhere.
+   * Left out where neither exists (a runtime without immediates).
    */
   iterationHistogram?: () => IterationHistogram;
   /**
@@ -218,11 +220,46 @@ function iterationHistogram(): IterationHistogram {
   return monitorEventLoopDelay({ samplePerIteration: true } as Parameters<typeof monitorEventLoopDelay>[0]);
 }
 
-function onCheckPhase(callback: () => void): () => void {
-  // Unref'd: one iteration's wait for it must not hold a process that is done.
-  const immediate = setImmediate(callback).unref();
-  return () => clearImmediate(immediate);
+/**
+ * One sample per loop iteration on every line: Node's own histogram where it
+ * has one, the same measurement from an unref'd check-phase callback
+ * elsewhere (`CheckPhaseHistogram`), never Node's 10 ms timer.
+ */
+function iterationHistogramSource(idleMillis: (() => number) | undefined): (() => IterationHistogram) | undefined {
+  if (samplesPerIteration() && typeof monitorEventLoopDelay === 'function') return iterationHistogram;
+  if (!idleMillis || typeof setImmediate !== 'function') return undefined;
+  const sources = { now: () => performance.now(), eventLoopIdleMillis: idleMillis, onCheckPhase };
+  return () => new CheckPhaseHistogram(sources);
 }
+
+/**
+ * `onCheckPhase` on the given immediates: the callback runs once, in the
+ * check phase of this loop iteration (or the next, from inside one), from an
+ * unref'd immediate that neither holds a finished process nor keeps libuv's
+ * poll from blocking. A stand-in whose handle cannot be unref'd (a fake
+ * timer's id) is cleared at once and refused with a throw: a ref'd immediate
+ * re-armed every iteration would spin the loop and never let it exit.
+ */
+export function checkPhaseCallbacks(
+  set: (callback: () => void) => unknown,
+  clear: (handle: never) => void,
+): (callback: () => void) => () => void {
+  return (callback) => {
+    const immediate = set(callback) as { unref?: unknown } | undefined;
+    const cancel = () => clear(immediate as never);
+    if (typeof immediate?.unref !== 'function') {
+      cancel();
+      throw new TypeError('setImmediate returned a handle without unref(): not sampling the check phase');
+    }
+    immediate.unref();
+    return cancel;
+  };
+}
+
+// Node's own immediates, taken when this module loads: fake timers a test
+// installs later (or an agent's wrapper) must not capture a callback that
+// re-arms itself every iteration.
+const onCheckPhase = checkPhaseCallbacks(setImmediate, clearImmediate);
 
 function ifFunction<T>(candidate: T | undefined): T | undefined {
   return typeof candidate === 'function' ? candidate : undefined;
@@ -261,6 +298,7 @@ export function nodeRuntime(): RuntimeSources {
   const rss = ifFunction(process.memoryUsage?.rss);
   const eventLoopUtilization = elu && (() => elu.call(performance));
   const constrainedMemory = ifFunction(newer.constrainedMemory) && (() => newer.constrainedMemory!());
+  const idleMillis = eventLoopIdleMillis(eventLoopUtilization);
   return {
     now: () => performance.now(),
     // An interval rather than a re-armed timeout: Node re-inserts an interval
@@ -269,11 +307,11 @@ export function nodeRuntime(): RuntimeSources {
     // tick on Node 20, ~120 bytes on 22+).
     setRepeatingTimer: (callback, everyMillis) => setInterval(callback, everyMillis).unref(),
     clearTimer: (handle) => clearInterval(handle as NodeJS.Timeout),
-    iterationHistogram: samplesPerIteration() && typeof monitorEventLoopDelay === 'function' ? iterationHistogram : undefined,
+    iterationHistogram: iterationHistogramSource(idleMillis),
     timerDelayHistogram: typeof monitorEventLoopDelay === 'function' ? (resolution) => monitorEventLoopDelay({ resolution }) : undefined,
     onCheckPhase,
     eventLoopUtilization,
-    eventLoopIdleMillis: eventLoopIdleMillis(eventLoopUtilization),
+    eventLoopIdleMillis: idleMillis,
     heapStatistics: ifFunction(v8.getHeapStatistics),
     heapSpaceStatistics: ifFunction(v8.getHeapSpaceStatistics),
     configuredOldGeneration: () => configuredOldGeneration(constrainedMemory),

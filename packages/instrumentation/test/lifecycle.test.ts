@@ -6,15 +6,15 @@ import { runScenario } from './helpers/childProcess';
 import { sleep, startHarness, TestReader, valueOf } from './helpers/collect';
 import { fakeRuntime } from './helpers/fakeRuntime';
 import { trackTimers } from './helpers/timers';
-import { samplesPerIteration } from '../src/runtime';
 
 describe('stop() and disable() leave nothing behind', () => {
-  // No other timer in this process has either length: the timer sampler
-  // ticks every RESOLUTION ms; the per-iteration sampler (Node 24.21+, 26.5+)
-  // has only its slot rotation, every WINDOW / 6 ms.
+  // No other timer in this process has either length. Node samples every
+  // loop iteration on every line (natively or from the check phase), so the
+  // sampler's only timer is its slot rotation, every WINDOW / 6 ms; the
+  // RESOLUTION period would be the fallback timer sampler's, never armed on Node.
   const RESOLUTION = 7;
   const WINDOW = 6042;
-  const OUR_TIMER = samplesPerIteration() ? WINDOW / 6 : RESOLUTION;
+  const OUR_TIMER = WINDOW / 6;
 
   it('startRuntimeMetrics().stop() clears our timer and stops every read; twice is harmless', async () => {
     const timers = trackTimers(OUR_TIMER);

@@ -29,7 +29,8 @@ export function bucketOf(micros: number): number {
   return 1 + octave * SUB_BUCKETS + Math.min(sub, SUB_BUCKETS - 1);
 }
 
-function middleOf(bucket: number): number {
+/** The value a bucket stands for where only its count is known, in microseconds. */
+export function middleOf(bucket: number): number {
   if (bucket === 0) return 0.5;
   const octave = Math.floor((bucket - 1) / SUB_BUCKETS);
   const sub = (bucket - 1) % SUB_BUCKETS;

@@ -16,10 +16,11 @@ type Sources = Required<
 >;
 
 /**
- * Event-loop delay from Node's own per-iteration histogram
+ * Event-loop delay from a per-iteration histogram: Node's own
  * (`monitorEventLoopDelay({ samplePerIteration: true })`, Node 24.21+ and
- * 26.5+): one sample is one loop iteration's busy time, recorded by libuv's
- * prepare/check hooks. No timer samples, nothing wakes an idle loop.
+ * 26.5+, recorded by libuv's prepare/check hooks) or its check-phase rebuild
+ * on older lines (`CheckPhaseHistogram`). One sample is one loop iteration's
+ * busy time. No timer samples, nothing wakes an idle loop.
  *
  * The native histogram is read into the window's current slot (and the
  * samples awaiting the SDK) at every collection and at every slot boundary,
@@ -60,10 +61,16 @@ export class IterationDelaySampler implements EventLoopSampler {
     // The first sample after enable() spans from enable() to the end of the
     // first iteration: at start-up, the whole first idle wait (2 s measured
     // after 2 s idle). Dropped in the check phase of the iteration that records it.
-    this.cancelFirstReset = this.runtime.onCheckPhase(() => {
-      this.cancelFirstReset = undefined;
-      histogram.reset();
-    });
+    try {
+      this.cancelFirstReset = this.runtime.onCheckPhase(() => {
+        this.cancelFirstReset = undefined;
+        histogram.reset();
+      });
+    } catch (error) {
+      // Not started: nothing of it may keep running.
+      histogram.disable();
+      throw error;
+    }
     const at = this.runtime.now();
     this.lastReadAt = at;
     this.lastDrainAt = at;
@@ -154,7 +161,7 @@ export function readBuckets(histogram: IterationHistogram, count: number, add: (
       }
     }
     while (high - low > 1) {
-      const middle = (low + high) >>> 1;
+      const middle = Math.floor((low + high) / 2);
       if (valueAt(middle) < upper) low = middle;
       else high = middle;
     }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { METRICS } from '../../src/catalog';
 import { NodeRuntimeInstrumentation, type NodeRuntimeInstrumentationConfig } from '../../src/index';
-import { samplesPerIteration } from '../../src/runtime';
+import { translateOfficialOptions } from '../../src/internal/officialOptions';
 import { DiagCapture, TestReader } from '../helpers/collect';
 import { trackTimers } from '../helpers/timers';
 
@@ -59,7 +59,8 @@ describe('the configuration of @opentelemetry/instrumentation-runtime-node', () 
     expect(() => new NodeRuntimeInstrumentation(config)).not.toThrow();
   });
 
-  it('monitoringPrecision becomes the sampler resolution', async () => {
+  it('monitoringPrecision becomes eventLoopResolutionMillis, which arms no timer on Node (every line samples per iteration)', async () => {
+    expect(translateOfficialOptions({ monitoringPrecision: 13 }, diag)).toEqual({ eventLoopResolutionMillis: 13 });
     const PRECISION = 13; // no other timer of this process has this period
     const timers = trackTimers(PRECISION);
     const reader = new TestReader();
@@ -67,8 +68,8 @@ describe('the configuration of @opentelemetry/instrumentation-runtime-node', () 
     const instrumentation = new NodeRuntimeInstrumentation({ enabled: false, monitoringPrecision: PRECISION });
     instrumentation.setMeterProvider(provider);
     instrumentation.enable();
-    // Where Node samples every iteration natively there is no sampling timer to set.
-    expect(timers.live()).toBe(samplesPerIteration() ? 0 : 1);
+    // Runtime-node arms a 13 ms monitorEventLoopDelay timer here; nodevitals none.
+    expect(timers.live()).toBe(0);
     expect((await reader.metrics()).has(METRICS.eventLoopUtilization.name)).toBe(true);
     instrumentation.disable();
     timers.stop();

@@ -16,7 +16,6 @@
 // it can oversleep, which is why each stall is timed.
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { startRuntimeMetrics } from '../../src/index';
-import { samplesPerIteration } from '../../src/runtime';
 import { histogramBuckets } from './shared';
 import { TestReader, valueOf } from '../helpers/collect';
 
@@ -68,7 +67,6 @@ async function main() {
   console.log(
     JSON.stringify({
       blocks,
-      perIteration: samplesPerIteration(),
       seconds: (performance.now() - startedAt) / 1000,
       longestBlock: longestBlock / 1000,
       longestGap: longestGap / 1000,
