@@ -227,6 +227,17 @@ function iterationHistogram(): IterationHistogram {
  */
 function iterationHistogramSource(idleMillis: (() => number) | undefined): (() => IterationHistogram) | undefined {
   if (samplesPerIteration() && typeof monitorEventLoopDelay === 'function') return iterationHistogram;
+  return checkPhaseHistograms(idleMillis);
+}
+
+/**
+ * New `CheckPhaseHistogram`s on Node's own clock, idle time and immediates
+ * (on any line: the tests run it where Node has its own histogram too);
+ * undefined where the runtime lacks the idle time or immediates.
+ */
+export function checkPhaseHistograms(
+  idleMillis = eventLoopIdleMillis(ifFunction(performance.eventLoopUtilization)?.bind(performance)),
+): (() => CheckPhaseHistogram) | undefined {
   if (!idleMillis || typeof setImmediate !== 'function') return undefined;
   const sources = { now: () => performance.now(), eventLoopIdleMillis: idleMillis, onCheckPhase };
   return () => new CheckPhaseHistogram(sources);

@@ -49,12 +49,7 @@ export class CheckPhaseHistogram implements IterationHistogram {
     if (this.cancel) return;
     this.lastAt = this.sources.now();
     this.lastIdle = this.sources.eventLoopIdleMillis();
-    this.arming = true;
-    try {
-      this.cancel = this.sources.onCheckPhase(this.check);
-    } finally {
-      this.arming = false;
-    }
+    this.arm();
   }
 
   disable(): void {
@@ -115,13 +110,20 @@ export class CheckPhaseHistogram implements IterationHistogram {
     } catch {
       // Never into the host's check phase; the next iteration measures again.
     }
+    try {
+      this.arm();
+    } catch {
+      // Nothing to re-arm with: the histogram stops recording, the host goes on.
+    }
+  };
+
+  /** Schedules `check` for the next check phase; a stand-in that calls it at once finds `arming` set. */
+  private arm(): void {
     this.arming = true;
     try {
       this.cancel = this.sources.onCheckPhase(this.check);
-    } catch {
-      // Nothing to re-arm with: the histogram stops recording, the host goes on.
     } finally {
       this.arming = false;
     }
-  };
+  }
 }

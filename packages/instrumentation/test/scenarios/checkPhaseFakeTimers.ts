@@ -3,18 +3,12 @@
 // capture the check-phase callback (a tick or runAll that never returns, a
 // sampler dead once they are gone) nor turn it into a busy loop.
 import { mock } from 'node:test';
-import { CheckPhaseHistogram } from '../../src/internal/CheckPhaseHistogram';
-import { nodeRuntime } from '../../src/runtime';
+import { checkPhaseHistograms } from '../../src/runtime';
 
 const realIteration = () => new Promise((resolve) => setTimeout(resolve, 2));
 
 async function main() {
-  const runtime = nodeRuntime();
-  const histogram = new CheckPhaseHistogram({
-    now: runtime.now,
-    eventLoopIdleMillis: runtime.eventLoopIdleMillis!,
-    onCheckPhase: runtime.onCheckPhase!,
-  });
+  const histogram = checkPhaseHistograms()!();
   histogram.enable();
   await realIteration();
   mock.timers.enable({ apis: ['setImmediate'] });

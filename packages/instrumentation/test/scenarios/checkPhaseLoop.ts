@@ -3,26 +3,15 @@
 // recorded), then one 50 ms stall timed by the code that stalls. It leaves
 // the histogram enabled and prints when its own work ended, so the test can
 // see the process exit right after it.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { CheckPhaseHistogram } from '../../src/internal/CheckPhaseHistogram';
-import { nodeRuntime } from '../../src/runtime';
+import { checkPhaseHistograms } from '../../src/runtime';
+import { mainThreadWakeups as wakeups } from '../helpers/wakeups';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 const checkPhase = () => new Promise((resolve) => setImmediate(resolve));
 
-function wakeups(): number {
-  const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
-  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
-}
-
 async function main() {
-  const runtime = nodeRuntime();
-  const histogram = new CheckPhaseHistogram({
-    now: runtime.now,
-    eventLoopIdleMillis: runtime.eventLoopIdleMillis!,
-    onCheckPhase: runtime.onCheckPhase!,
-  });
+  const histogram = checkPhaseHistograms()!();
   histogram.enable();
   await sleep(300);
   await checkPhase();

@@ -2,19 +2,14 @@
 // woken while the process idles: each voluntary context switch is one sleep
 // in epoll that something ended. An uninstrumented process reads ~0.2 a
 // second; a 10 ms timer ~99.
-import { readFileSync } from 'node:fs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { startRuntimeMetrics } from '../../src/index';
 import { samplesPerIteration } from '../../src/runtime';
 import { TestReader } from '../helpers/collect';
+import { mainThreadWakeups as wakeups } from '../helpers/wakeups';
 
 const SECONDS = 3;
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
-
-function wakeups(): number {
-  const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
-  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
-}
 
 async function main() {
   const reader = new TestReader();
