@@ -239,38 +239,57 @@ export function checkPhaseHistograms(
   idleMillis = eventLoopIdleMillis(ifFunction(performance.eventLoopUtilization)?.bind(performance)),
 ): (() => CheckPhaseHistogram) | undefined {
   if (!idleMillis || typeof setImmediate !== 'function') return undefined;
-  const sources = { now: () => performance.now(), eventLoopIdleMillis: idleMillis, onCheckPhase };
+  const sources = { now: () => performance.now(), eventLoopIdleMillis: idleMillis, checkPhase };
   return () => new CheckPhaseHistogram(sources);
 }
 
 /**
- * `onCheckPhase` on the given immediates: the callback runs once, in the
- * check phase of this loop iteration (or the next, from inside one), from an
- * unref'd immediate that neither holds a finished process nor keeps libuv's
- * poll from blocking. A stand-in whose handle cannot be unref'd (a fake
- * timer's id) is cleared at once and refused with a throw: a ref'd immediate
- * re-armed every iteration would spin the loop and never let it exit.
+ * Schedules callbacks for a check phase on the given immediates, one unref'd
+ * immediate each: the callback runs once, in the check phase of this loop
+ * iteration (or the next, from inside one), and neither holds a finished
+ * process nor keeps libuv's poll from blocking. `schedule` returns the
+ * handle `cancel` takes: nothing is allocated besides the immediate, which
+ * matters to a callback that re-arms itself every iteration. A stand-in
+ * whose handle cannot be unref'd (a fake timer's id) is cleared at once and
+ * refused with a throw: a ref'd immediate re-armed every iteration would
+ * spin the loop and never let it exit.
  */
-export function checkPhaseCallbacks(
+export interface CheckPhaseScheduler {
+  schedule(callback: () => void): unknown;
+  cancel(handle: unknown): void;
+}
+
+export function checkPhaseScheduler(
   set: (callback: () => void) => unknown,
   clear: (handle: never) => void,
-): (callback: () => void) => () => void {
+): CheckPhaseScheduler {
+  return {
+    schedule(callback) {
+      const immediate = set(callback) as { unref?: unknown } | undefined;
+      if (typeof immediate?.unref !== 'function') {
+        clear(immediate as never);
+        throw new TypeError('setImmediate returned a handle without unref(): not sampling the check phase');
+      }
+      immediate.unref();
+      return immediate;
+    },
+    cancel: (handle) => clear(handle as never),
+  };
+}
+
+/** `onCheckPhase` on a scheduler: the callback once, in a check phase; returns its cancel. */
+export function checkPhaseCallbacks(scheduler: CheckPhaseScheduler): (callback: () => void) => () => void {
   return (callback) => {
-    const immediate = set(callback) as { unref?: unknown } | undefined;
-    const cancel = () => clear(immediate as never);
-    if (typeof immediate?.unref !== 'function') {
-      cancel();
-      throw new TypeError('setImmediate returned a handle without unref(): not sampling the check phase');
-    }
-    immediate.unref();
-    return cancel;
+    const handle = scheduler.schedule(callback);
+    return () => scheduler.cancel(handle);
   };
 }
 
 // Node's own immediates, taken when this module loads: fake timers a test
 // installs later (or an agent's wrapper) must not capture a callback that
 // re-arms itself every iteration.
-const onCheckPhase = checkPhaseCallbacks(setImmediate, clearImmediate);
+const checkPhase = checkPhaseScheduler(setImmediate, clearImmediate);
+const onCheckPhase = checkPhaseCallbacks(checkPhase);
 
 function ifFunction<T>(candidate: T | undefined): T | undefined {
   return typeof candidate === 'function' ? candidate : undefined;

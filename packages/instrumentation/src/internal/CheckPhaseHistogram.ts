@@ -1,11 +1,11 @@
-import type { IterationHistogram } from '../runtime.js';
+import type { CheckPhaseScheduler, IterationHistogram } from '../runtime.js';
 import { BUCKETS, DelayHistogram, middleOf } from './DelayHistogram.js';
 
-/** What the histogram reads: the clock, the loop's idle time and a check-phase callback. */
+/** What the histogram reads: the clock, the loop's idle time, and what schedules its check-phase callback. */
 export interface CheckPhaseSources {
   now(): number;
   eventLoopIdleMillis(): number;
-  onCheckPhase(callback: () => void): () => void;
+  checkPhase: CheckPhaseScheduler;
 }
 
 /**
@@ -33,7 +33,8 @@ export class CheckPhaseHistogram implements IterationHistogram {
   /** Samples up to and including each bucket; rebuilt on the first rank lookup after a record. */
   private readonly cumulative = new Float64Array(BUCKETS);
   private cumulativeFresh = false;
-  private cancel: (() => void) | undefined;
+  /** The pending check-phase callback's handle; undefined while none is. */
+  private pending: unknown;
   /** Set while re-arming: a stand-in setImmediate that calls back at once must not recurse. */
   private arming = false;
   private lastAt = 0;
@@ -46,15 +47,16 @@ export class CheckPhaseHistogram implements IterationHistogram {
   }
 
   enable(): void {
-    if (this.cancel) return;
+    if (this.pending !== undefined) return;
     this.lastAt = this.sources.now();
     this.lastIdle = this.sources.eventLoopIdleMillis();
     this.arm();
   }
 
   disable(): void {
-    this.cancel?.();
-    this.cancel = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined) this.sources.checkPhase.cancel(pending);
   }
 
   reset(): void {
@@ -97,7 +99,7 @@ export class CheckPhaseHistogram implements IterationHistogram {
   }
 
   private readonly check = (): void => {
-    this.cancel = undefined;
+    this.pending = undefined;
     if (this.arming) return;
     try {
       const at = this.sources.now();
@@ -121,7 +123,7 @@ export class CheckPhaseHistogram implements IterationHistogram {
   private arm(): void {
     this.arming = true;
     try {
-      this.cancel = this.sources.onCheckPhase(this.check);
+      this.pending = this.sources.checkPhase.schedule(this.check);
     } finally {
       this.arming = false;
     }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CheckPhaseHistogram } from '../../src/internal/CheckPhaseHistogram';
 import { readBuckets } from '../../src/internal/IterationDelaySampler';
-import { checkPhaseCallbacks } from '../../src/runtime';
+import { checkPhaseCallbacks, checkPhaseScheduler } from '../../src/runtime';
 import { lastJson, runScenario } from '../helpers/childProcess';
 
 /**
@@ -21,12 +21,15 @@ function drivenLoop() {
       if (failIdleReads) throw new Error('idle time unavailable');
       return idle;
     },
-    onCheckPhase: (callback: () => void) => {
-      arms++;
-      pending = callback;
-      return () => {
-        if (pending === callback) pending = undefined;
-      };
+    checkPhase: {
+      schedule: (callback: () => void) => {
+        arms++;
+        pending = callback;
+        return callback;
+      },
+      cancel: (handle: unknown) => {
+        if (pending === handle) pending = undefined;
+      },
     },
   };
   return {
@@ -110,8 +113,10 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
   it('refuses a stand-in setImmediate whose handle cannot be unref\'d, clearing what it scheduled, and stops recording without throwing', () => {
     const cleared: unknown[] = [];
     const onCheckPhase = checkPhaseCallbacks(
-      () => 'fake-timer-id',
-      (handle) => cleared.push(handle),
+      checkPhaseScheduler(
+        () => 'fake-timer-id',
+        (handle) => cleared.push(handle),
+      ),
     );
     expect(() => onCheckPhase(() => {})).toThrow(/without unref/);
     expect(cleared).toEqual(['fake-timer-id']);
@@ -121,11 +126,14 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
       now: () => now,
       eventLoopIdleMillis: () => 0,
       // A stand-in that calls back at once: one call, no recursion into itself.
-      onCheckPhase: (callback) => {
-        calls++;
-        now += 1;
-        callback();
-        return () => {};
+      checkPhase: {
+        schedule: (callback) => {
+          calls++;
+          now += 1;
+          callback();
+          return 'handle';
+        },
+        cancel: () => {},
       },
     });
     expect(() => histogram.enable()).not.toThrow();
