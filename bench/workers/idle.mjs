@@ -9,15 +9,21 @@
 // thread's voluntary context switches in the window count those wake-ups
 // (each time the loop sleeps in epoll and something wakes it; an
 // uninstrumented process reads ~0.2 a second, a 10 ms timer ~99).
-// argv: contender seconds
+// The window opens `warm` seconds after the collection (1 by default): a
+// contender whose timers fire rarely (nodevitals' slot rotation, every 10 s)
+// compiles and tiers up their code in their first few runs, a one-off that
+// a short early window would read as a rate; past it, a window of a whole
+// number of slots reads the steady state.
+// argv: contender seconds [warm]
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setup } from '../lib/contenders.mjs';
 import { reply } from '../lib/child.mjs';
+import { SNAPSHOT_ENTRY } from '../lib/build.mjs';
 
-const [name, secondsArg] = process.argv.slice(2);
+const [name, secondsArg, warmArg = '1'] = process.argv.slice(2);
 
 /** The main thread's voluntary context switches so far (undefined without /proc). */
 function wakeups() {
@@ -32,7 +38,7 @@ function wakeups() {
 const seconds = Number(secondsArg);
 const contender = await setup(name);
 await contender.collect();
-await sleep(1000);
+await sleep(Number(warmArg) * 1000);
 globalThis.gc();
 await sleep(100); // the forced GC's own entry is delivered in a later task
 let collections = 0;
@@ -46,9 +52,12 @@ const wakeupsEnd = wakeups();
 const cpu = process.cpuUsage(cpuStart);
 const end = getHeapStatistics().used_heap_size;
 observer.disconnect();
+const { samplesPerIteration } = await import(new URL('runtime.js', SNAPSHOT_ENTRY).href);
 reply({
   name,
   node: process.version,
+  /** Whether this line has Node's own per-iteration histogram (nodevitals then runs no JavaScript per iteration). */
+  nativePerIteration: samplesPerIteration(),
   seconds,
   bytesPerSecond: (end - start) / seconds,
   cpuMicrosPerSecond: (cpu.user + cpu.system) / seconds,
