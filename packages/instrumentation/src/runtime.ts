@@ -1,5 +1,7 @@
+import { AsyncResource } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import * as timers from 'node:timers';
 import { monitorEventLoopDelay, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { subscribe as diagnosticsChannelSubscribe } from 'node:diagnostics_channel';
 import { totalmem } from 'node:os';
@@ -238,41 +240,52 @@ function iterationHistogramSource(idleMillis: (() => number) | undefined): (() =
 export function checkPhaseHistograms(
   idleMillis = eventLoopIdleMillis(ifFunction(performance.eventLoopUtilization)?.bind(performance)),
 ): (() => CheckPhaseHistogram) | undefined {
-  if (!idleMillis || typeof setImmediate !== 'function') return undefined;
+  if (!idleMillis || typeof timers.setImmediate !== 'function') return undefined;
   const sources = { now: () => performance.now(), eventLoopIdleMillis: idleMillis, checkPhase };
   return () => new CheckPhaseHistogram(sources);
 }
 
-/**
- * Schedules callbacks for a check phase on the given immediates, one unref'd
- * immediate each: the callback runs once, in the check phase of this loop
- * iteration (or the next, from inside one), and neither holds a finished
- * process nor keeps libuv's poll from blocking. `schedule` returns the
- * handle `cancel` takes: nothing is allocated besides the immediate, which
- * matters to a callback that re-arms itself every iteration. A stand-in
- * whose handle cannot be unref'd (a fake timer's id) is cleared at once and
- * refused with a throw: a ref'd immediate re-armed every iteration would
- * spin the loop and never let it exit.
- */
+/** Runs callbacks once, in a check phase of the loop; see `checkPhaseScheduler`. */
 export interface CheckPhaseScheduler {
+  /** Schedules `callback` from the caller's async context; returns the handle `cancel` takes. */
   schedule(callback: () => void): unknown;
+  /**
+   * Schedules `callback` from the async context this module was loaded in,
+   * so the immediate holds no request's context (an AsyncLocalStorage store,
+   * an active span), and neither does any immediate re-armed from inside it.
+   */
+  scheduleDetached?(callback: () => void): unknown;
   cancel(handle: unknown): void;
 }
 
+/**
+ * A check-phase scheduler on the given immediates, one unref'd immediate per
+ * callback: it runs once, in the check phase of this loop iteration (or the
+ * next, from inside one), and neither holds a finished process nor keeps
+ * libuv's poll from blocking. Nothing is allocated besides the immediate,
+ * which matters to a callback that re-arms itself every iteration. A
+ * stand-in whose handle cannot be unref'd (a fake timer's id) is cleared at
+ * once and refused with a throw: a ref'd immediate re-armed every iteration
+ * would spin the loop and never let it exit. `detach` runs a function in
+ * the context the immediates should carry (the module's load context).
+ */
 export function checkPhaseScheduler(
   set: (callback: () => void) => unknown,
   clear: (handle: never) => void,
+  detach: <T>(run: () => T) => T = (run) => run(),
 ): CheckPhaseScheduler {
+  const schedule = (callback: () => void): unknown => {
+    const immediate = set(callback) as { unref?: unknown } | undefined;
+    if (typeof immediate?.unref !== 'function') {
+      clear(immediate as never);
+      throw new TypeError('setImmediate returned a handle without unref(): not sampling the check phase');
+    }
+    immediate.unref();
+    return immediate;
+  };
   return {
-    schedule(callback) {
-      const immediate = set(callback) as { unref?: unknown } | undefined;
-      if (typeof immediate?.unref !== 'function') {
-        clear(immediate as never);
-        throw new TypeError('setImmediate returned a handle without unref(): not sampling the check phase');
-      }
-      immediate.unref();
-      return immediate;
-    },
+    schedule,
+    scheduleDetached: (callback) => detach(() => schedule(callback)),
     cancel: (handle) => clear(handle as never),
   };
 }
@@ -285,11 +298,23 @@ export function checkPhaseCallbacks(scheduler: CheckPhaseScheduler): (callback: 
   };
 }
 
-// Node's own immediates, taken when this module loads: fake timers a test
-// installs later (or an agent's wrapper) must not capture a callback that
-// re-arms itself every iteration.
-const checkPhase = checkPhaseScheduler(setImmediate, clearImmediate);
+// Node's own immediates, taken from node:timers when this module loads: fake
+// timers a test installs, before or after (Jest's and sinon's replace the
+// globals), or an agent's wrapper must not capture a callback that re-arms
+// itself every iteration. The immediates carry the load-time async context.
+const loadContext = asyncScope('nodevitals.checkPhase');
+const checkPhase = checkPhaseScheduler(timers.setImmediate, timers.clearImmediate, loadContext);
 const onCheckPhase = checkPhaseCallbacks(checkPhase);
+
+/** Runs a function in the async context of this call (where AsyncResource exists; as it is elsewhere). */
+function asyncScope(name: string): <T>(run: () => T) => T {
+  try {
+    const scope = new AsyncResource(name);
+    return (run) => scope.runInAsyncScope(run);
+  } catch {
+    return (run) => run();
+  }
+}
 
 function ifFunction<T>(candidate: T | undefined): T | undefined {
   return typeof candidate === 'function' ? candidate : undefined;

@@ -33,7 +33,8 @@ export class CheckPhaseHistogram implements IterationHistogram {
   /** Samples up to and including each bucket; rebuilt on the first rank lookup after a record. */
   private readonly cumulative = new Float64Array(BUCKETS);
   private cumulativeFresh = false;
-  /** The pending check-phase callback's handle; undefined while none is. */
+  /** Whether a check-phase callback is pending, and its handle. */
+  private armed = false;
   private pending: unknown;
   /** Set while re-arming: a stand-in setImmediate that calls back at once must not recurse. */
   private arming = false;
@@ -47,16 +48,20 @@ export class CheckPhaseHistogram implements IterationHistogram {
   }
 
   enable(): void {
-    if (this.pending !== undefined) return;
+    if (this.armed) return;
     this.lastAt = this.sources.now();
     this.lastIdle = this.sources.eventLoopIdleMillis();
-    this.arm();
+    // Detached: the chain of immediates started here must not carry the
+    // caller's async context (a request's store) for the process's life.
+    this.arm(true);
   }
 
   disable(): void {
+    if (!this.armed) return;
     const pending = this.pending;
+    this.armed = false;
     this.pending = undefined;
-    if (pending !== undefined) this.sources.checkPhase.cancel(pending);
+    this.sources.checkPhase.cancel(pending);
   }
 
   reset(): void {
@@ -99,6 +104,7 @@ export class CheckPhaseHistogram implements IterationHistogram {
   }
 
   private readonly check = (): void => {
+    this.armed = false;
     this.pending = undefined;
     if (this.arming) return;
     try {
@@ -120,10 +126,13 @@ export class CheckPhaseHistogram implements IterationHistogram {
   };
 
   /** Schedules `check` for the next check phase; a stand-in that calls it at once finds `arming` set. */
-  private arm(): void {
+  private arm(detached = false): void {
+    const { checkPhase } = this.sources;
     this.arming = true;
     try {
-      this.pending = this.sources.checkPhase.schedule(this.check);
+      this.pending =
+        detached && checkPhase.scheduleDetached ? checkPhase.scheduleDetached(this.check) : checkPhase.schedule(this.check);
+      this.armed = true;
     } finally {
       this.arming = false;
     }

@@ -141,6 +141,22 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
     expect(histogram.count).toBe(0);
   });
 
+  it('does not keep the async context it was enabled in: a request\'s AsyncLocalStorage store is collected once the request ends', async () => {
+    const result = lastJson<{ retained: boolean; samples: number }>(
+      await runScenario(join(__dirname, '..', 'scenarios', 'checkPhaseContext.ts'), { nodeArgs: ['--expose-gc'] }),
+    );
+    expect(result.samples).toBeGreaterThanOrEqual(15);
+    expect(result.retained).toBe(false);
+  });
+
+  it('samples on Node\'s own immediates when fake immediates were installed before it loaded, handing the fakes nothing', async () => {
+    const result = lastJson<{ handedToFakes: number; samples: number }>(
+      await runScenario(join(__dirname, '..', 'scenarios', 'checkPhaseFakesBeforeLoad.ts')),
+    );
+    expect(result.handedToFakes).toBe(0);
+    expect(result.samples).toBeGreaterThanOrEqual(15);
+  });
+
   it(
     'keeps sampling on Node\'s own immediates while a test fakes setImmediate after the start: fake ticks return, and sampling goes on after',
     async () => {
