@@ -11,7 +11,7 @@ import { CONTENDERS } from './lib/contenders.mjs';
 import { idleRunsOnLine } from './lib/nodeLines.mjs';
 
 const [version, seconds = '10', rounds = '3', warm = '92', ...names] = process.argv.slice(2);
-if (!version) {
+if (!version || [seconds, rounds, warm].some((value) => !(Number(value) >= 0))) {
   console.error('usage: node bench/idleLines.mjs <node version> [seconds] [rounds] [warm] [contender ...]');
   process.exit(2);
 }

@@ -28,7 +28,7 @@ const SETTINGS = QUICK
       longGapMillis: 2000, longGapCopies: 2, longGapRounds: 6, longGapWarmup: 30,
       alwaysOnServers: 1, alwaysOnRounds: 2, alwaysOnRequests: 3000,
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
-      heapFirst: 500, heapSecond: 2000, idleSeconds: 1, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
+      heapFirst: 500, heapSecond: 2000, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
       lineIdleSeconds: 1, lineIdleWarmSeconds: 1, lineIdleRounds: 1, lineLoadSeconds: 1, lineLoadRepetitions: 1, lineConnections: 16, lineCollectEveryMillis: 1000,
       lineIterationRounds: 3, lineIterationTrips: 3000,
     }
@@ -37,7 +37,7 @@ const SETTINGS = QUICK
       longGapMillis: 10000, longGapCopies: 3, longGapRounds: 18, longGapWarmup: 100,
       alwaysOnServers: 3, alwaysOnRounds: 6, alwaysOnRequests: 20000,
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
-      heapFirst: 10000, heapSecond: 40000, idleSeconds: 5, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
+      heapFirst: 10000, heapSecond: 40000, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
       lineIdleSeconds: 10, lineIdleWarmSeconds: 92, lineIdleRounds: 3, lineLoadSeconds: 10, lineLoadRepetitions: 3, lineConnections: 16, lineCollectEveryMillis: 1000,
       lineIterationRounds: 30, lineIterationTrips: 20000,
     };
@@ -234,12 +234,13 @@ results.lineIdleFlags = IDLE_FLAGS;
 // Idle first, every line at once: idle processes barely run, and the window
 // opens late (lineIdleWarmSeconds) to read the steady state.
 log(`idle cost on every Node line, ${SETTINGS.lineIdleRounds} rounds, all at once (${SETTINGS.lineIdleWarmSeconds + SETTINGS.lineIdleSeconds} s)`);
+const lines = nodeLines();
 const idleByLine = await Promise.all(
-  nodeLines().map(({ execPath }) =>
+  lines.map(({ execPath }) =>
     idleRunsOnLine(execPath, { seconds: SETTINGS.lineIdleSeconds, warm: SETTINGS.lineIdleWarmSeconds, rounds: SETTINGS.lineIdleRounds }),
   ),
 );
-for (const [index, { line, execPath }] of nodeLines().entries()) {
+for (const [index, { line, execPath }] of lines.entries()) {
   const row = (results.lines[line] = { idle: idleByLine[index].medians, idleRuns: idleByLine[index].runs, load: [] });
   log(`Node ${line}: event-loop sampler cost per loop iteration`);
   row.iterationCost = await runWorker('iterationCost', [SETTINGS.lineIterationRounds, SETTINGS.lineIterationTrips], { execPath });

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runWorker } from './child.mjs';
 import { CONTENDERS } from './contenders.mjs';
-import { median } from './stats.mjs';
+import { medianRun } from './stats.mjs';
 
 const VERSIONS = ['22.23.3', '24.21.0', '26.10.0'];
 
@@ -28,21 +28,13 @@ export const IDLE_FLAGS = ['--expose-gc', '--min-semi-space-size=64', '--max-sem
  * doing nothing), all processes at once: idle, they barely run, and each
  * counts only its own CPU, wake-ups and heap. Each window opens `warm`
  * seconds after a collection. Returns { runs: { name: [idle.mjs replies] },
- * medians: { name: one reply, each number its runs' median } }.
+ * medians: { name: medianRun(its runs) } }.
  */
 export async function idleRunsOnLine(execPath, { seconds, warm, rounds, names = CONTENDERS }) {
   const all = ['none', 'none', ...names].flatMap((name) => Array(rounds).fill(name));
   const replies = await Promise.all(all.map((name) => runWorker('idle', [name, seconds, warm], { execPath, execArgv: IDLE_FLAGS })));
   const runs = {};
   for (const [i, name] of all.entries()) (runs[name] ??= []).push(replies[i]);
-  const medians = {};
-  for (const [name, list] of Object.entries(runs)) {
-    medians[name] = { ...list[0] };
-    for (const [field, value] of Object.entries(list[0])) {
-      if (typeof value === 'number') medians[name][field] = median(list.map((run) => run[field]));
-    }
-    // Heap figures are valid only where no run saw a GC.
-    medians[name].gcs = Math.max(...list.map((run) => run.gcs));
-  }
+  const medians = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, medianRun(list)]));
   return { runs, medians };
 }

@@ -1,7 +1,7 @@
 // Turns the raw results into tables (console and docs/benchmarks.md) and the
 // SVG chart of cost per collection. Everything here is derived from
 // bench/results/<mode>.json; nothing is typed in by hand.
-import { median, summarize } from './stats.mjs';
+import { median, medianRun, summarize } from './stats.mjs';
 
 const NAMES = {
   floor: 'raw-API floor (one read of each API)',
@@ -39,9 +39,14 @@ const spreadOf = (values) => (Math.max(...values) - Math.min(...values)) / media
 const seconds = (millis) => (millis >= 1000 ? `${millis / 1000} s` : `${millis} ms`);
 
 /** The line under a heading that says which command and worker produced the table. */
-function by(results, worker, note, nodeFlags) {
+function by(results, worker, note, nodeFlags, processes = 'in a fresh process per row') {
   const command = nodeFlags ? `node ${nodeFlags} bench/workers/${worker}` : `bench/workers/${worker}`;
-  return `Produced by \`${results.command}\`: \`${command}\` in a fresh process per row${note ? `; ${note}` : ''}.\n\n`;
+  return `Produced by \`${results.command}\`: \`${command}\` ${processes}${note ? `; ${note}` : ''}.\n\n`;
+}
+
+/** A line's idle rows, each the median of its runs (recomputed from the runs where the results keep them). */
+function lineIdle(row) {
+  return row.idleRuns ? Object.fromEntries(Object.entries(row.idleRuns).map(([name, runs]) => [name, medianRun(runs)])) : row.idle;
 }
 
 function table(header, rows) {
@@ -238,8 +243,9 @@ function betweenCollections(results) {
   const s = results.settings;
   const kib = (run) => `${(run.bytesPerSecond / 1024).toFixed(1)}`;
   const perLine = Object.entries(results.lines)
-    .filter(([, { idle }]) => idle.nodevitals && idle.none)
-    .map(([line, { idle }]) => {
+    .map(([line, row]) => [line, lineIdle(row)])
+    .filter(([, idle]) => idle.nodevitals && idle.none)
+    .map(([line, idle]) => {
       const peers = CONTENDERS.filter((name) => name !== 'nodevitals' && idle[name]).map((name) => `${name} ${kib(idle[name])}`);
       return `Node ${line}: nodevitals ${kib(idle.nodevitals)} KiB/s, none ${kib(idle.none)}, ${peers.join(', ')}`;
     });
@@ -249,7 +255,8 @@ function betweenCollections(results) {
     `(on Node 22 the check-phase callback also runs once per loop iteration, and an idle loop has almost none). ` +
     `V8 compiles that code tier by tier over its first runs (baseline code for the rotation's functions and Node's ` +
     `timer internals showed up through the ninth rotation under \`--trace-baseline-batch-compilation\`), so a window ` +
-    `opened early reads that one-off code as a rate; the per-line window opens late for that reason.`
+    `opened early reads that one-off code as a rate` +
+    ((s.lineIdleWarmSeconds ?? 1) > 60 ? '; the per-line window opens late for that reason.' : ' (this run opened its window early: read its garbage figures as an upper bound).')
   );
 }
 
@@ -264,7 +271,9 @@ function lineTargets(results) {
   if (!results.lines) return [];
   const peers = CONTENDERS.filter((name) => name !== 'nodevitals');
   const rows = [];
-  for (const [line, { idle, idleRuns }] of Object.entries(results.lines)) {
+  for (const [line, row] of Object.entries(results.lines)) {
+    const idle = lineIdle(row);
+    const idleRuns = row.idleRuns;
     const ours = idle.nodevitals;
     const none = idle.none;
     if (!ours || !none || peers.some((name) => !idle[name])) continue;
@@ -295,7 +304,7 @@ function lineTargets(results) {
       cpu <= idle[cheapest].cpuMicrosPerSecond ? 'met' : `missed by ${pct(cpu / idle[cheapest].cpuMicrosPerSecond - 1)}`,
     ]);
     const leanest = peers.reduce((best, name) => (idle[name].bytesPerSecond < idle[best].bytesPerSecond ? name : best));
-    const valid = ours.gcs === 0 && idle[leanest].gcs === 0;
+    const valid = ours.gcs === 0 && idle[leanest].gcs === 0 && none.gcs === 0;
     const bytes = ours.bytesPerSecond;
     rows.push([
       `Node ${line}: garbage between collections at or below the peers'`,
@@ -521,7 +530,8 @@ function lineTables(results) {
   const loadRows = [];
   const iterationRows = [];
   for (const line of lines) {
-    const { idle, load, iterationCost } = results.lines[line];
+    const { load, iterationCost } = results.lines[line];
+    const idle = lineIdle(results.lines[line]);
     if (iterationCost) iterationRows.push(...iterationCostRows(line, iterationCost));
     for (const name of ['none', ...CONTENDERS]) {
       const r = idle[name];
@@ -563,7 +573,13 @@ function lineTables(results) {
   }
   return [
     `### Per Node line: between collections, idle (a ${s.lineIdleSeconds} s window opening ${s.lineIdleWarmSeconds ?? 1} s after one collection; medians of ${s.lineIdleRounds ?? 1} run${(s.lineIdleRounds ?? 1) > 1 ? 's' : ''}, range in brackets)\n\n` +
-      by(results, `idle.mjs <contender> ${s.lineIdleSeconds} ${s.lineIdleWarmSeconds ?? 1}`, `per installed Node line, all runs of a line at once, no instrumentation twice as often as each contender; also \`node bench/idleLines.mjs\``, (results.lineIdleFlags ?? []).join(' ')) +
+      by(
+        results,
+        `idle.mjs <contender> ${s.lineIdleSeconds} ${s.lineIdleWarmSeconds ?? 1}`,
+        `per installed Node line, the runs of every line at once, no instrumentation twice as often as each contender; also \`node bench/idleLines.mjs\``,
+        (results.lineIdleFlags ?? ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64']).join(' '),
+        'each row the median of its runs, each run a fresh process',
+      ) +
       table(['Node', 'contender', 'main-thread wake-ups / s', 'CPU ms / s (all threads)', 'heap KiB / s', 'GCs in any run (0: heap figure valid)'], idleRows) +
       `\n\nWake-ups are the main thread's voluntary context switches in the window (/proc): each is one sleep in epoll that ` +
       `something ended. nodevitals arms no sampling timer on any line: it samples each loop iteration, natively on 24.21+ ` +
@@ -730,7 +746,8 @@ function loadNote(results) {
     const high = Math.max(...loads).toFixed(1);
     parts.push(
       `the 1-minute load average on these ${results.machine.nproc} cores ranged ${low}-${high} during the run ` +
-        `(the benchmark alone keeps it near 1; more means other work shared the cores).`,
+        `(the benchmark alone keeps it near 1, except just after the per-line idle processes, dozens of them, all start ` +
+        `together; more than that means other work shared the cores).`,
     );
   }
   if (results.note) parts.push(results.note);

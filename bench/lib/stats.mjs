@@ -25,3 +25,21 @@ export function summarize(values) {
 }
 
 export const median = (values) => quantile(values, 0.5);
+
+/** The median proper: the middle value, or the mean of the middle two for an even count. */
+export function middle(values) {
+  const s = sorted(values);
+  if (s.length === 0) return NaN;
+  const half = s.length >> 1;
+  return s.length % 2 === 1 ? s[half] : (s[half - 1] + s[half]) / 2;
+}
+
+/** One run standing for several: each numeric field its runs' median proper; `gcs` the most any run saw (a heap figure is valid only where none saw one). */
+export function medianRun(runs) {
+  const result = { ...runs[0] };
+  for (const [field, value] of Object.entries(runs[0])) {
+    if (typeof value === 'number') result[field] = middle(runs.map((run) => run[field]));
+  }
+  result.gcs = Math.max(...runs.map((run) => run.gcs));
+  return result;
+}
