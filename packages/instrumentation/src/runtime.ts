@@ -7,7 +7,7 @@ import { subscribe as diagnosticsChannelSubscribe } from 'node:diagnostics_chann
 import { totalmem } from 'node:os';
 import * as v8 from 'node:v8';
 import { isMainThread, resourceLimits } from 'node:worker_threads';
-import { CheckPhaseHistogram } from './internal/CheckPhaseHistogram.js';
+import { CheckPhaseClock, CheckPhaseHistogram } from './internal/CheckPhaseHistogram.js';
 import { openFileDescriptorCounter, type FileDescriptorCounter } from './internal/FileDescriptorCounter.js';
 import { realMemoryLimit } from './internal/memoryLimit.js';
 import { configuredOldGenerationBytes, splitNodeOptions } from './internal/oldGeneration.js';
@@ -235,15 +235,20 @@ function iterationHistogramSource(idleMillis: (() => number) | undefined): (() =
 /**
  * New `CheckPhaseHistogram`s on Node's own clock, idle time and immediates
  * (on any line: the tests run it where Node has its own histogram too);
- * undefined where the runtime lacks the idle time or immediates.
+ * undefined where the runtime lacks the idle time or immediates. All of them
+ * listen to one `CheckPhaseClock` per process (per copy of this module), so
+ * the metrics and health together pay for one callback per loop iteration.
  */
 export function checkPhaseHistograms(
   idleMillis = eventLoopIdleMillis(ifFunction(performance.eventLoopUtilization)?.bind(performance)),
 ): (() => CheckPhaseHistogram) | undefined {
   if (!idleMillis || typeof timers.setImmediate !== 'function') return undefined;
-  const sources = { now: () => performance.now(), eventLoopIdleMillis: idleMillis, checkPhase };
-  return () => new CheckPhaseHistogram(sources);
+  // Every caller passes the same reading of performance's idle time.
+  const clock = (sharedClock ??= new CheckPhaseClock({ now: () => performance.now(), eventLoopIdleMillis: idleMillis, checkPhase }));
+  return () => new CheckPhaseHistogram(clock);
 }
+
+let sharedClock: CheckPhaseClock | undefined;
 
 /** Runs callbacks once, in a check phase of the loop; see `checkPhaseScheduler`. */
 export interface CheckPhaseScheduler {

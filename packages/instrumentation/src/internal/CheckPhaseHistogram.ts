@@ -9,31 +9,20 @@ export interface CheckPhaseSources {
 }
 
 /**
- * Node's per-iteration histogram (`monitorEventLoopDelay({ samplePerIteration:
- * true })`) rebuilt in JavaScript, for the lines that lack it (22, 20): one
- * sample per loop iteration, that iteration's busy time.
- *
- * An unref'd immediate, re-armed from itself, runs once in the check phase of
- * every iteration. It takes the time since the previous check phase minus
- * the time the loop spent blocked for I/O in between (libuv's idle time):
- * the iteration's timers, I/O callbacks, immediates and close callbacks.
- * It wakes nothing and holds nothing (an unref'd immediate does not keep
- * libuv's poll from blocking), so an idle loop records nothing and costs
- * nothing; a busy loop pays one callback and one small allocation (the
- * immediate) per iteration.
- *
- * Samples land in the same log-linear buckets the window uses (~4 % wide;
- * exact count, minimum and maximum), and `percentile` answers by rank as
- * Node's does, so every reader of a native histogram (`readBuckets`) reads
- * this one unchanged. Unlike the native one, the first sample after
- * `enable()` is only the busy time since then.
+ * One unref'd immediate, re-armed from itself, that runs once in the check
+ * phase of every loop iteration and measures that iteration's busy time: the
+ * time since the previous check phase minus the time the loop spent blocked
+ * for I/O in between (libuv's idle time), i.e. the iteration's timers, I/O
+ * callbacks, immediates and close callbacks. It hands the figure to every
+ * histogram listening, so the metrics and health on one process pay for one
+ * callback per iteration, not one each. It wakes nothing and holds nothing
+ * (an unref'd immediate does not keep libuv's poll from blocking): an idle
+ * loop costs nothing, a busy one one callback and one immediate per
+ * iteration. Armed while anyone listens; the chain starts detached from the
+ * async context of whoever starts it.
  */
-export class CheckPhaseHistogram implements IterationHistogram {
-  private readonly samples = new DelayHistogram();
-  /** Samples up to and including each bucket; rebuilt on the first rank lookup after a record. */
-  private readonly cumulative = new Float64Array(BUCKETS);
-  private cumulativeFresh = false;
-  /** Whether a check-phase callback is pending, and its handle. */
+export class CheckPhaseClock {
+  private readonly listeners: ((busyMillis: number) => void)[] = [];
   private armed = false;
   private pending: unknown;
   /** Set while re-arming: a stand-in setImmediate that calls back at once must not recurse. */
@@ -43,25 +32,97 @@ export class CheckPhaseHistogram implements IterationHistogram {
 
   constructor(private readonly sources: CheckPhaseSources) {}
 
+  /** Starts handing `listener` every iteration's busy time (ms); arms the clock if it was not. Throws if it cannot arm. */
+  listen(listener: (busyMillis: number) => void): void {
+    if (this.listeners.includes(listener)) return;
+    if (!this.armed) {
+      this.lastAt = this.sources.now();
+      this.lastIdle = this.sources.eventLoopIdleMillis();
+      // Detached: the chain started here must not carry the caller's async
+      // context (a request's store) for the process's life.
+      this.arm(true);
+    }
+    this.listeners.push(listener);
+  }
+
+  /** Stops handing `listener` samples; disarms the clock when nobody listens. */
+  unlisten(listener: (busyMillis: number) => void): void {
+    const index = this.listeners.indexOf(listener);
+    if (index === -1) return;
+    this.listeners.splice(index, 1);
+    if (this.listeners.length > 0 || !this.armed) return;
+    const pending = this.pending;
+    this.armed = false;
+    this.pending = undefined;
+    this.sources.checkPhase.cancel(pending);
+  }
+
+  private readonly check = (): void => {
+    this.armed = false;
+    this.pending = undefined;
+    if (this.arming) return;
+    try {
+      const at = this.sources.now();
+      const idle = this.sources.eventLoopIdleMillis();
+      const busy = Math.max(0, at - this.lastAt - (idle - this.lastIdle));
+      this.lastAt = at;
+      this.lastIdle = idle;
+      const { listeners } = this;
+      for (let i = 0; i < listeners.length; i++) listeners[i](busy);
+    } catch {
+      // Never into the host's check phase; the next iteration measures again.
+    }
+    try {
+      this.arm(false);
+    } catch {
+      // Nothing to re-arm with: the histograms stop recording, the host goes on.
+    }
+  };
+
+  /** Schedules `check` for the next check phase; a stand-in that calls it at once finds `arming` set. */
+  private arm(detached: boolean): void {
+    const { checkPhase } = this.sources;
+    this.arming = true;
+    try {
+      this.pending =
+        detached && checkPhase.scheduleDetached ? checkPhase.scheduleDetached(this.check) : checkPhase.schedule(this.check);
+      this.armed = true;
+    } finally {
+      this.arming = false;
+    }
+  }
+}
+
+/**
+ * Node's per-iteration histogram (`monitorEventLoopDelay({ samplePerIteration:
+ * true })`) rebuilt in JavaScript, for the lines that lack it (22, 20): one
+ * sample per loop iteration, that iteration's busy time, from a shared
+ * `CheckPhaseClock`.
+ *
+ * Samples land in the same log-linear buckets the window uses (~4 % wide;
+ * exact count, minimum and maximum), and `percentile` answers by rank as
+ * Node's does, so every reader of a native histogram (`readBuckets`) reads
+ * this one unchanged. Unlike the native one, the first sample after
+ * `enable()` is only the busy time since the clock's previous check phase.
+ */
+export class CheckPhaseHistogram implements IterationHistogram {
+  private readonly samples = new DelayHistogram();
+  /** Samples up to and including each bucket; rebuilt on the first rank lookup after a record. */
+  private readonly cumulative = new Float64Array(BUCKETS);
+  private cumulativeFresh = false;
+
+  constructor(private readonly clock: CheckPhaseClock) {}
+
   get count(): number {
     return this.samples.count;
   }
 
   enable(): void {
-    if (this.armed) return;
-    this.lastAt = this.sources.now();
-    this.lastIdle = this.sources.eventLoopIdleMillis();
-    // Detached: the chain of immediates started here must not carry the
-    // caller's async context (a request's store) for the process's life.
-    this.arm(true);
+    this.clock.listen(this.record);
   }
 
   disable(): void {
-    if (!this.armed) return;
-    const pending = this.pending;
-    this.armed = false;
-    this.pending = undefined;
-    this.sources.checkPhase.cancel(pending);
+    this.clock.unlisten(this.record);
   }
 
   reset(): void {
@@ -103,38 +164,8 @@ export class CheckPhaseHistogram implements IterationHistogram {
     return cumulative;
   }
 
-  private readonly check = (): void => {
-    this.armed = false;
-    this.pending = undefined;
-    if (this.arming) return;
-    try {
-      const at = this.sources.now();
-      const idle = this.sources.eventLoopIdleMillis();
-      const busy = Math.max(0, at - this.lastAt - (idle - this.lastIdle));
-      this.lastAt = at;
-      this.lastIdle = idle;
-      this.samples.record(busy * 1000);
-      this.cumulativeFresh = false;
-    } catch {
-      // Never into the host's check phase; the next iteration measures again.
-    }
-    try {
-      this.arm();
-    } catch {
-      // Nothing to re-arm with: the histogram stops recording, the host goes on.
-    }
+  private readonly record = (busyMillis: number): void => {
+    this.samples.record(busyMillis * 1000);
+    this.cumulativeFresh = false;
   };
-
-  /** Schedules `check` for the next check phase; a stand-in that calls it at once finds `arming` set. */
-  private arm(detached = false): void {
-    const { checkPhase } = this.sources;
-    this.arming = true;
-    try {
-      this.pending =
-        detached && checkPhase.scheduleDetached ? checkPhase.scheduleDetached(this.check) : checkPhase.schedule(this.check);
-      this.armed = true;
-    } finally {
-      this.arming = false;
-    }
-  }
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CheckPhaseHistogram } from '../../src/internal/CheckPhaseHistogram';
+import { CheckPhaseClock, CheckPhaseHistogram } from '../../src/internal/CheckPhaseHistogram';
 import { readBuckets } from '../../src/internal/IterationDelaySampler';
 import { checkPhaseCallbacks, checkPhaseScheduler } from '../../src/runtime';
 import { lastJson, runScenario } from '../helpers/childProcess';
@@ -32,8 +32,10 @@ function drivenLoop() {
       },
     },
   };
+  const clock = new CheckPhaseClock(sources);
   return {
-    histogram: new CheckPhaseHistogram(sources),
+    clock,
+    histogram: new CheckPhaseHistogram(clock),
     get armed() {
       return pending !== undefined;
     },
@@ -99,6 +101,27 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
     expect(loop.histogram.count).toBe(0);
   });
 
+  it('shares one check-phase callback per iteration between histograms (the metrics and health): each gets every sample, and the last to stop disarms it', () => {
+    const loop = drivenLoop();
+    const health = new CheckPhaseHistogram(loop.clock);
+    loop.histogram.enable();
+    health.enable();
+    expect(loop.arms).toBe(1);
+    loop.iteration(2, 5);
+    loop.iteration(0, 40);
+    expect(loop.arms).toBe(3);
+    expect(loop.histogram.count).toBe(2);
+    expect(health.count).toBe(2);
+    expect(health.percentile(100) / 1e6).toBeCloseTo(40, 6);
+    loop.histogram.disable();
+    expect(loop.armed).toBe(true);
+    loop.iteration(0, 7);
+    expect(loop.histogram.count).toBe(2);
+    expect(health.count).toBe(3);
+    health.disable();
+    expect(loop.armed).toBe(false);
+  });
+
   it('keeps measuring after a read of the loop fails, without throwing into the check phase', () => {
     const loop = drivenLoop();
     loop.histogram.enable();
@@ -122,7 +145,7 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
     expect(cleared).toEqual(['fake-timer-id']);
     let now = 0;
     let calls = 0;
-    const histogram = new CheckPhaseHistogram({
+    const clock = new CheckPhaseClock({
       now: () => now,
       eventLoopIdleMillis: () => 0,
       // A stand-in that calls back at once: one call, no recursion into itself.
@@ -136,6 +159,7 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
         cancel: () => {},
       },
     });
+    const histogram = new CheckPhaseHistogram(clock);
     expect(() => histogram.enable()).not.toThrow();
     expect(calls).toBe(1);
     expect(histogram.count).toBe(0);
