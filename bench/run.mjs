@@ -30,7 +30,7 @@ const SETTINGS = QUICK
       scrapes: 50, loadRepetitions: 2, loadRequests: 3000, loadWarmup: 500, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 500, heapSecond: 2000, eventLoopTrials: 4, blockMillis: 50, gcRounds: 100,
       lineIdleSeconds: 1, lineIdleWarmSeconds: 1, lineIdleRounds: 1, lineLoadSeconds: 1, lineLoadRepetitions: 1, lineConnections: 16, lineCollectEveryMillis: 1000,
-      lineIterationRounds: 3, lineIterationTrips: 3000,
+      lineIterationRounds: 3, lineIterationTrips: 3000, lineRotationBlocks: 2, lineRotationRounds: 200,
     }
   : {
       costSamples: 150, costCopies: 2, costWarmup: 30, familySamples: 120, gapMillis: 25,
@@ -39,7 +39,7 @@ const SETTINGS = QUICK
       scrapes: 400, loadRepetitions: 12, loadRequests: 25000, loadWarmup: 2000, concurrency: 8, collectEveryMillis: 100,
       heapFirst: 10000, heapSecond: 40000, eventLoopTrials: 20, blockMillis: 50, gcRounds: 300,
       lineIdleSeconds: 10, lineIdleWarmSeconds: 92, lineIdleRounds: 3, lineLoadSeconds: 10, lineLoadRepetitions: 3, lineConnections: 16, lineCollectEveryMillis: 1000,
-      lineIterationRounds: 30, lineIterationTrips: 20000,
+      lineIterationRounds: 30, lineIterationTrips: 20000, lineRotationBlocks: 9, lineRotationRounds: 2000,
     };
 
 if (process.argv.includes('--report-only')) {
@@ -244,6 +244,8 @@ for (const [index, { line, execPath }] of lines.entries()) {
   const row = (results.lines[line] = { idle: idleByLine[index].medians, idleRuns: idleByLine[index].runs, load: [] });
   log(`Node ${line}: event-loop sampler cost per loop iteration`);
   row.iterationCost = await runWorker('iterationCost', [SETTINGS.lineIterationRounds, SETTINGS.lineIterationTrips], { execPath });
+  log(`Node ${line}: the slot rotation's cost once compiled`);
+  row.rotationCost = await runWorker('rotationCost', [SETTINGS.lineRotationBlocks, SETTINGS.lineRotationRounds], { execPath, execArgv: IDLE_FLAGS });
   const names = ['baseline', ...CONTENDERS];
   for (let repetition = 0; repetition < SETTINGS.lineLoadRepetitions; repetition++) {
     for (const name of names.map((_, i) => names[(i + repetition) % names.length])) {
