@@ -34,7 +34,8 @@ export class CheckPhaseClock {
 
   /** Starts handing `listener` every iteration's busy time (ms); arms the clock if it was not. Throws if it cannot arm. */
   listen(listener: (busyMillis: number) => void): void {
-    if (this.listeners.includes(listener)) return;
+    const known = this.listeners.includes(listener);
+    if (known && this.armed) return;
     if (!this.armed) {
       this.lastAt = this.sources.now();
       this.lastIdle = this.sources.eventLoopIdleMillis();
@@ -42,7 +43,7 @@ export class CheckPhaseClock {
       // context (a request's store) for the process's life.
       this.arm(true);
     }
-    this.listeners.push(listener);
+    if (!known) this.listeners.push(listener);
   }
 
   /** Stops handing `listener` samples; disarms the clock when nobody listens. */
@@ -68,10 +69,18 @@ export class CheckPhaseClock {
       this.lastAt = at;
       this.lastIdle = idle;
       const { listeners } = this;
-      for (let i = 0; i < listeners.length; i++) listeners[i](busy);
+      for (let i = 0; i < listeners.length; i++) {
+        try {
+          listeners[i](busy);
+        } catch {
+          // One listener's failure is not the others'.
+        }
+      }
     } catch {
       // Never into the host's check phase; the next iteration measures again.
     }
+    // Everyone may have stopped listening from inside a listener.
+    if (this.listeners.length === 0 || this.armed) return;
     try {
       this.arm(false);
     } catch {

@@ -84,8 +84,12 @@ export class IterationDelaySampler implements EventLoopSampler {
     this.timer = undefined;
     this.cancelFirstReset?.();
     this.cancelFirstReset = undefined;
-    this.read(this.runtime.now());
-    this.histogram?.disable();
+    try {
+      this.read(this.runtime.now());
+    } finally {
+      // A failed last read must not leave the histogram sampling after stop().
+      this.histogram?.disable();
+    }
   }
 
   windowStats(): DelayStats | undefined {

@@ -122,6 +122,55 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
     expect(loop.armed).toBe(false);
   });
 
+  it('arms again when a histogram is enabled after a re-arm failed, and arms nothing once nobody listens', () => {
+    let now = 0;
+    let pending: (() => void) | undefined;
+    let failNextSchedule = false;
+    const clock = new CheckPhaseClock({
+      now: () => now,
+      eventLoopIdleMillis: () => 0,
+      checkPhase: {
+        schedule: (callback: () => void) => {
+          if (failNextSchedule) {
+            failNextSchedule = false;
+            throw new Error('no immediates now');
+          }
+          pending = callback;
+          return callback;
+        },
+        cancel: (handle: unknown) => {
+          if (pending === handle) pending = undefined;
+        },
+      },
+    });
+    const iteration = (busyMillis: number) => {
+      now += busyMillis;
+      const callback = pending;
+      pending = undefined;
+      callback?.();
+    };
+    const metrics = new CheckPhaseHistogram(clock);
+    metrics.enable();
+    failNextSchedule = true;
+    iteration(2);
+    expect(metrics.count).toBe(1);
+    expect(pending).toBeUndefined();
+    metrics.enable();
+    iteration(3);
+    expect(metrics.count).toBe(2);
+    // A listener that stops everyone from inside its own sample leaves no immediate armed.
+    const health = new CheckPhaseHistogram(clock);
+    health.enable();
+    const stopAll = () => {
+      metrics.disable();
+      health.disable();
+      clock.unlisten(stopAll);
+    };
+    clock.listen(stopAll);
+    iteration(4);
+    expect(pending).toBeUndefined();
+  });
+
   it('keeps measuring after a read of the loop fails, without throwing into the check phase', () => {
     const loop = drivenLoop();
     loop.histogram.enable();
