@@ -227,9 +227,9 @@ function iterationHistogram(): IterationHistogram {
  * has one, the same measurement from an unref'd check-phase callback
  * elsewhere (`CheckPhaseHistogram`), never Node's 10 ms timer.
  */
-function iterationHistogramSource(idleMillis: (() => number) | undefined): (() => IterationHistogram) | undefined {
+function iterationHistogramSource(): (() => IterationHistogram) | undefined {
   if (samplesPerIteration() && typeof monitorEventLoopDelay === 'function') return iterationHistogram;
-  return checkPhaseHistograms(idleMillis);
+  return checkPhaseHistograms();
 }
 
 /**
@@ -239,16 +239,20 @@ function iterationHistogramSource(idleMillis: (() => number) | undefined): (() =
  * listen to one `CheckPhaseClock` per process (per copy of this module), so
  * the metrics and health together pay for one callback per loop iteration.
  */
-export function checkPhaseHistograms(
-  idleMillis = eventLoopIdleMillis(ifFunction(performance.eventLoopUtilization)?.bind(performance)),
-): (() => CheckPhaseHistogram) | undefined {
-  if (!idleMillis || typeof timers.setImmediate !== 'function') return undefined;
-  // Every caller passes the same reading of performance's idle time.
-  const clock = (sharedClock ??= new CheckPhaseClock({ now: () => performance.now(), eventLoopIdleMillis: idleMillis, checkPhase }));
-  return () => new CheckPhaseHistogram(clock);
+export function checkPhaseHistograms(): (() => CheckPhaseHistogram) | undefined {
+  if (sharedClock === undefined) {
+    const idleMillis = eventLoopIdleMillis(ifFunction(performance.eventLoopUtilization)?.bind(performance));
+    sharedClock =
+      idleMillis && typeof timers.setImmediate === 'function'
+        ? new CheckPhaseClock({ now: () => performance.now(), eventLoopIdleMillis: idleMillis, checkPhase })
+        : null;
+  }
+  const clock = sharedClock;
+  return clock ? () => new CheckPhaseHistogram(clock) : undefined;
 }
 
-let sharedClock: CheckPhaseClock | undefined;
+/** The process's one check-phase clock; null where the runtime lacks the idle time or immediates. */
+let sharedClock: CheckPhaseClock | null | undefined;
 
 /** Runs callbacks once, in a check phase of the loop; see `checkPhaseScheduler`. */
 export interface CheckPhaseScheduler {
@@ -367,7 +371,7 @@ export function nodeRuntime(): RuntimeSources {
     // tick on Node 20, ~120 bytes on 22+).
     setRepeatingTimer: (callback, everyMillis) => setInterval(callback, everyMillis).unref(),
     clearTimer: (handle) => clearInterval(handle as NodeJS.Timeout),
-    iterationHistogram: iterationHistogramSource(idleMillis),
+    iterationHistogram: iterationHistogramSource(),
     timerDelayHistogram: typeof monitorEventLoopDelay === 'function' ? (resolution) => monitorEventLoopDelay({ resolution }) : undefined,
     onCheckPhase,
     eventLoopUtilization,
