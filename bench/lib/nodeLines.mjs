@@ -6,7 +6,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runWorker } from './child.mjs';
 import { CONTENDERS } from './contenders.mjs';
-import { medianRun } from './stats.mjs';
 
 const VERSIONS = ['22.23.3', '24.21.0', '26.10.0'];
 
@@ -27,14 +26,12 @@ export const IDLE_FLAGS = ['--expose-gc', '--min-semi-space-size=64', '--max-sem
  * instrumentation twice as often (its spread is what this machine reads for
  * doing nothing), all processes at once: idle, they barely run, and each
  * counts only its own CPU, wake-ups and heap. Each window opens `warm`
- * seconds after a collection. Returns { runs: { name: [idle.mjs replies] },
- * medians: { name: medianRun(its runs) } }.
+ * seconds after a collection. Returns { name: [idle.mjs replies] }.
  */
 export async function idleRunsOnLine(execPath, { seconds, warm, rounds, names = CONTENDERS }) {
   const all = ['none', 'none', ...names].flatMap((name) => Array(rounds).fill(name));
   const replies = await Promise.all(all.map((name) => runWorker('idle', [name, seconds, warm], { execPath, execArgv: IDLE_FLAGS })));
   const runs = {};
   for (const [i, name] of all.entries()) (runs[name] ??= []).push(replies[i]);
-  const medians = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, medianRun(list)]));
-  return { runs, medians };
+  return runs;
 }

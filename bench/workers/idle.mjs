@@ -73,6 +73,7 @@ const nanosEnd = cpuNanos();
 const cpu = process.cpuUsage(cpuStart);
 const end = getHeapStatistics().used_heap_size;
 observer.disconnect();
+const schedstat = nanosStart !== undefined && nanosEnd !== undefined;
 const { samplesPerIteration } = await import(new URL('runtime.js', SNAPSHOT_ENTRY).href);
 reply({
   name,
@@ -81,9 +82,8 @@ reply({
   nativePerIteration: samplesPerIteration(),
   seconds,
   bytesPerSecond: (end - start) / seconds,
-  cpuMicrosPerSecond:
-    nanosStart !== undefined && nanosEnd !== undefined ? (nanosEnd - nanosStart) / 1000 / seconds : (cpu.user + cpu.system) / seconds,
-  cpuClock: nanosStart !== undefined && nanosEnd !== undefined ? 'schedstat' : 'getrusage',
+  cpuMicrosPerSecond: schedstat ? (nanosEnd - nanosStart) / 1000 / seconds : (cpu.user + cpu.system) / seconds,
+  cpuClock: schedstat ? 'schedstat' : 'getrusage',
   wakeupsPerSecond: wakeupsStart === undefined ? undefined : (wakeupsEnd - wakeupsStart) / seconds,
   gcs: collections,
 });
