@@ -1,3 +1,4 @@
+import { PerformanceObserver } from 'node:perf_hooks';
 import { DataPointType, MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
 import { METRICS } from '../../src/catalog';
 import { NodeRuntimeInstrumentation, startRuntimeMetrics } from '../../src/index';
@@ -15,13 +16,22 @@ function histogramCount(metrics: Map<string, MetricData>, name: string): number 
   return metric.dataPoints.reduce((sum, point) => sum + (point.value as { count: number }).count, 0);
 }
 
-/** Garbage enough for several scavenges; kept in a variable so it is not optimised away. */
+/** Garbage until a few scavenges happened (up to 400 rounds); kept in a variable so it is not optimised away. */
 let sink: unknown;
 async function causeGcs(): Promise<void> {
-  for (let round = 0; round < 20; round++) {
-    sink = Array.from({ length: 50_000 }, (_, index) => ({ index, text: `x${index}` }));
-    await sleep(1);
-    void sink;
+  // How many rounds that takes depends on the line's young generation and the
+  // machine's load: 20 fixed rounds once produced no collection at all.
+  let collections = 0;
+  const observer = new PerformanceObserver((list) => (collections += list.getEntries().length));
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    for (let round = 0; round < 400 && (round < 20 || collections < 3); round++) {
+      sink = Array.from({ length: 50_000 }, (_, index) => ({ index, text: `x${index}` }));
+      await sleep(1);
+      void sink;
+    }
+  } finally {
+    observer.disconnect();
   }
   sink = undefined;
   // gc entries reach each observer in a task of their own.
