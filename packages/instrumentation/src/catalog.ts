@@ -393,7 +393,7 @@ export const METRICS = define({
     attributes: [],
     family: 'gc',
     convention: 'extension',
-    source: 'gc performance entry startTime + duration + performance.timeOrigin',
+    source: 'gc performance entry startTime + duration, on the wall clock read when the entry arrives',
   },
   // process: container memory
   memoryLimit: {

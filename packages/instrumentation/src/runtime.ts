@@ -134,13 +134,17 @@ function gcKind(entry: GcPerformanceEntry): number {
 function observeGc(onEntries: (entries: readonly GcEntry[]) => void): () => void {
   const observer = new PerformanceObserver((list) => {
     const entries = list.getEntries() as GcPerformanceEntry[];
+    // Wall clock of the monotonic origin, taken now rather than from performance.timeOrigin: Node reads the
+    // origin's monotonic and wall clocks at start-up one after the other (a preempted start-up puts ms between
+    // them), and the two clocks drift apart over a long-lived process as NTP adjusts the wall clock.
+    const wallOrigin = Date.now() - performance.now();
     const batch: GcEntry[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       batch[i] = {
         kind: gcKind(entry),
         duration: entry.duration,
-        endedAtMillis: performance.timeOrigin + entry.startTime + entry.duration,
+        endedAtMillis: wallOrigin + entry.startTime + entry.duration,
       };
     }
     onEntries(batch);
