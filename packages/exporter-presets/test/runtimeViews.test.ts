@@ -66,17 +66,26 @@ const GC = METRICS.gcDuration.name;
 const DELAY = METRICS.eventLoopDelayDistribution.name;
 
 describe('runtimeViews: buckets in seconds', () => {
-  it('by default, GC pauses land in sub-millisecond to one-second buckets, recorded in seconds', async () => {
+  it('by default, GC pauses land in sub-millisecond to ten-second buckets, recorded in seconds', async () => {
+    // Node's own gc entries, seen independently (milliseconds): the histogram must hold the same pauses in seconds.
+    const pausesMillis: number[] = [];
+    const observer = new PerformanceObserver((list) => pausesMillis.push(...list.getEntries().map((entry) => entry.duration)));
+    observer.observe({ entryTypes: ['gc'] });
+    cleanups.push(() => observer.disconnect());
     const { reader } = start(runtimeViews());
     const gc = await histogramOf(reader, GC);
+    // Both observers get each batch in the same task; one more turn lets ours catch up with the reader's.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(gc.dataPointType).toBe(DataPointType.HISTOGRAM);
     for (const point of gc.dataPoints) {
       const value = point.value as Histogram;
       expect(value.buckets.boundaries).toEqual([...RUNTIME_DEFAULTS.gcDurationBucketsSeconds]);
-      // Seconds, not milliseconds: pauses land below the 1 s boundary, none in the overflow bucket.
+      // Seconds, not milliseconds: the longest recorded pause is at most the longest pause Node reported, / 1000.
+      // (A pause's own length depends on the machine's load, so no fixed bound: forced full GCs of a jest worker
+      // on a starved machine have passed 1 s.)
       expect(value.min).toBeGreaterThan(0);
-      expect(value.max!).toBeLessThan(1);
-      expect(value.buckets.counts[value.buckets.counts.length - 1]).toBe(0);
+      expect(value.max! * 1000).toBeLessThanOrEqual(Math.max(...pausesMillis) + 1e-6);
+      expect(value.max! * 1000).toBeGreaterThanOrEqual(Math.min(...pausesMillis) - 1e-6);
     }
     const delay = await histogramOf(reader, DELAY);
     expect((delay.dataPoints[0].value as Histogram).buckets.boundaries).toEqual([...RUNTIME_DEFAULTS.eventLoopDelayBucketsSeconds]);
