@@ -28,6 +28,7 @@ export const PROM_CLIENT_NAMES: Readonly<Partial<Record<MetricId, string>>> = Ob
   eventLoopDelayP99: 'nodejs_eventloop_lag_p99_seconds',
   resourcesActive: 'nodejs_active_resources',
   memoryUsage: 'process_resident_memory_bytes',
+  memoryVirtual: 'process_virtual_memory_bytes',
   fileDescriptors: 'process_open_fds',
   fileDescriptorLimit: 'process_max_fds',
 });

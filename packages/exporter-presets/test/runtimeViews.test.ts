@@ -272,6 +272,7 @@ describe("runtimeViews({ naming: 'prom-client' }) scraped through prometheusMetr
           'process_max_fds',
           'process_open_fds',
           'process_resident_memory_bytes',
+          'process_virtual_memory_bytes',
         ].sort(),
       );
       for (const name of shared) expect([name, ours.get(name)]).toEqual([name, theirs.get(name)]);
@@ -294,6 +295,11 @@ describe("runtimeViews({ naming: 'prom-client' }) scraped through prometheusMetr
     const rssTheirs = value(promClientText, 'process_resident_memory_bytes');
     expect(rssOurs / rssTheirs).toBeGreaterThan(0.5);
     expect(rssOurs / rssTheirs).toBeLessThan(2);
+    // Both read the kernel's virtual size (prom-client VmSize of /proc/self/status, we vsize of /proc/self/stat).
+    const virtualOurs = value(ours, 'process_virtual_memory_bytes');
+    const virtualTheirs = value(promClientText, 'process_virtual_memory_bytes');
+    expect(virtualOurs / virtualTheirs).toBeGreaterThan(0.5);
+    expect(virtualOurs / virtualTheirs).toBeLessThan(2);
     expect(value(ours, 'nodejs_eventloop_lag_p99_seconds')).toBeLessThan(10);
   });
 
