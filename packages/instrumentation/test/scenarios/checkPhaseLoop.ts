@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { checkPhaseHistograms } from '../../src/runtime';
 import { mainThreadWakeups as wakeups } from '../helpers/wakeups';
 
+/** Long enough that the sleep's own wake-up and a stray task V8 posts stay under one a second. */
+const IDLE_SECONDS = 4;
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 const checkPhase = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -17,9 +19,9 @@ async function main() {
   await checkPhase();
   const samplesBefore = histogram.count;
   const wakeupsBefore = wakeups();
-  await sleep(2000);
+  await sleep(IDLE_SECONDS * 1000);
   const idleSamples = histogram.count - samplesBefore;
-  const wakeupsPerSecond = (wakeups() - wakeupsBefore) / 2;
+  const wakeupsPerSecond = (wakeups() - wakeupsBefore) / IDLE_SECONDS;
 
   // Three stalls, each read alone: the sample spans the stall plus the rest of its iteration, which a busy
   // machine can stretch by preempting this thread there; a sampler that is wrong is wrong every time.
@@ -36,6 +38,6 @@ async function main() {
     await checkPhase();
     stalls.push({ stallMillis, maxMillis: histogram.percentile(100) / 1e6 });
   }
-  console.log(JSON.stringify({ stalls, idleSamples, wakeupsPerSecond, doneAt: Date.now() }));
+  console.log(JSON.stringify({ stalls, idleSeconds: IDLE_SECONDS, idleSamples, wakeupsPerSecond, doneAt: Date.now() }));
 }
 void main();
