@@ -589,8 +589,8 @@ function lineTables(results) {
         line,
         NAMES[name],
         `${rps.toFixed(0)} (${x(rps / base.rps)})`,
-        `${ms(p50, 1)} (${x(p50 / base.p50)})`,
-        `${ms(p99, 1)} (${x(p99 / base.p99)})`,
+        `${ms(p50)} (${x(p50 / base.p50)})`,
+        `${ms(p99)} (${x(p99 / base.p99)})`,
         `${us(cpu)} (${x(cpu / base.cpu)})`,
         errors,
       ]);
