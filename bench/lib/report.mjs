@@ -628,7 +628,8 @@ function lineTables(results) {
     `### Per Node line: request path under a real load generator (autocannon, ${s.lineConnections} keep-alive connections, ${s.lineLoadSeconds} s per row after 1 s of warm-up, ${s.lineLoadRepetitions} repetition${s.lineLoadRepetitions > 1 ? 's' : ''}; medians)\n\n` +
       by(results, `server.mjs <contender> app ${s.lineCollectEveryMillis}\` against \`loadgen.mjs <port> ${s.lineLoadSeconds} ${s.lineConnections}`, `the server collects every ${seconds(s.lineCollectEveryMillis)} as a scrape would; ratios to no instrumentation on the same line in the same run`) +
       table(['Node', 'contender', 'requests / s (ratio)', 'latency p50 (ratio)', 'latency p99 (ratio)', 'server CPU / request (ratio)', 'errors'], loadRows) +
-      `\n\nThe load generator and the server share this machine's ${results.machine.nproc} cores, and other work may share them too ` +
+      `\n\nLatency is each successful response's time as autocannon measures it, kept to the microsecond (autocannon's own ` +
+      `summary rounds to whole milliseconds). The load generator and the server share this machine's ${results.machine.nproc} cores, and other work may share them too ` +
       `(see the load average of the run): ratios within a few percent of 1.00x are below what such a run can resolve.`,
   ];
 }
