@@ -553,6 +553,8 @@ function lineTables(results) {
   const lines = Object.keys(results.lines);
   const idleRows = [];
   const loadRows = [];
+  /** Lines whose uninstrumented repetitions alone spread too far for the ratios to mean anything. */
+  const unresolved = [];
   const iterationRows = [];
   for (const line of lines) {
     const { load, iterationCost } = results.lines[line];
@@ -577,6 +579,10 @@ function lineTables(results) {
       ]);
     }
     const of = (name, field) => median(load.filter((row) => row.name === name).map((row) => row[field]));
+    const baselineRates = load.filter((row) => row.name === 'baseline').map((row) => row.requestsPerSecond);
+    if (baselineRates.length > 1 && Math.max(...baselineRates) > 1.15 * Math.min(...baselineRates)) {
+      unresolved.push(`Node ${line} (${Math.min(...baselineRates).toFixed(0)}-${Math.max(...baselineRates).toFixed(0)} requests/s)`);
+    }
     const base = { rps: of('baseline', 'requestsPerSecond'), p50: of('baseline', 'p50Millis'), p99: of('baseline', 'p99Millis'), cpu: of('baseline', 'serverCpuMicrosPerRequest') };
     for (const name of ['baseline', ...CONTENDERS]) {
       if (!load.some((row) => row.name === name)) continue;
@@ -630,7 +636,11 @@ function lineTables(results) {
       table(['Node', 'contender', 'requests / s (ratio)', 'latency p50 (ratio)', 'latency p99 (ratio)', 'server CPU / request (ratio)', 'errors'], loadRows) +
       `\n\nLatency is each successful response's time as autocannon measures it, kept to the microsecond (autocannon's own ` +
       `summary rounds to whole milliseconds). The load generator and the server share this machine's ${results.machine.nproc} cores, and other work may share them too ` +
-      `(see the load average of the run): ratios within a few percent of 1.00x are below what such a run can resolve.`,
+      `(see the load average of the run): ratios within a few percent of 1.00x are below what such a run can resolve.` +
+      (unresolved.length > 0
+        ? ` **In this run, the repetitions of no instrumentation alone spread by more than 15 % on ${unresolved.join(', ')}: ` +
+          `the ratios on ${unresolved.length > 1 ? 'those lines' : 'that line'} measure the machine, not the contenders.**`
+        : ''),
   ];
 }
 
