@@ -29,7 +29,8 @@ type Sources = Required<
  * still get the same whole window. A read walks the native histogram bucket
  * by bucket of our log-linear histogram (value at a rank, then a galloping
  * search for the last rank in the same bucket), so its cost grows with the
- * number of distinct ~4 % buckets seen, not with the number of iterations.
+ * number of distinct ~4 % buckets seen, not with the number of iterations,
+ * and past a budget of calls the rest is sampled at fixed ranks.
  *
  * The window statistics count every iteration. The mergeable histogram gets
  * every iteration up to 100 a second and a proportional sample of them above
@@ -141,16 +142,52 @@ export class IterationDelaySampler implements EventLoopSampler {
 }
 
 /**
+ * Past this many `percentile()` calls a read stops resolving buckets one by
+ * one: each call walks Node's HDR counts (~3 µs), and iteration times spread
+ * from microseconds to 100 ms fill ~230 of our buckets, ~3,000-4,500 calls,
+ * 9-13 ms on the main thread (`bench/readCost.mjs`). Times within an octave
+ * or two (16-32 buckets, ~330 calls for 10,000 of them) stay under it.
+ */
+export const READ_CALL_BUDGET = 512;
+/** Ranks at which the rest of a read over budget is sampled. */
+export const SAMPLED_RANKS = 64;
+
+/**
  * Hands a native histogram's `count` samples (nanoseconds) to `add`
  * (microseconds), one call per occupied bucket of ours: the first and last
  * value of each bucket as they are, the rest at their midpoint. Health reads
- * its own native histogram through it too.
+ * its own native histogram through it too. The number of `percentile()` calls
+ * is bounded: past READ_CALL_BUDGET, the samples not yet handed over go in
+ * SAMPLED_RANKS equal shares of ranks, each share's highest value as it is
+ * and the others at the midpoint of the share's range (the count and the
+ * largest value stay exact; the others are off by at most one share's range).
  */
 export function readBuckets(histogram: IterationHistogram, count: number, add: (micros: number, times: number) => void): void {
+  let calls = 0;
   // The value at rank r (1-based) is the percentile 100 r / count.
-  const valueAt = (rank: number) => histogram.percentile(Math.min(100, (100 * rank) / count)) / 1000;
+  const valueAt = (rank: number) => {
+    calls++;
+    return histogram.percentile(Math.min(100, (100 * rank) / count)) / 1000;
+  };
   let rank = 1;
   while (rank <= count) {
+    if (calls >= READ_CALL_BUDGET) {
+      const remaining = count - rank + 1;
+      const shares = Math.min(SAMPLED_RANKS, remaining);
+      let handed = rank - 1;
+      let below = valueAt(rank);
+      for (let share = 1; share <= shares; share++) {
+        const end = rank - 1 + Math.round((share * remaining) / shares);
+        const times = end - handed;
+        if (times <= 0) continue;
+        const top = valueAt(end);
+        add(top, 1);
+        if (times > 1) add((below + top) / 2, times - 1);
+        below = top;
+        handed = end;
+      }
+      return;
+    }
     const first = valueAt(rank);
     const upper = upperBoundOf(bucketOf(first));
     // Gallop to a rank past the bucket, then bisect: `low` is in it, `high` is not.

@@ -1,4 +1,6 @@
-import { IterationDelaySampler } from '../../src/internal/IterationDelaySampler';
+import { createHistogram } from 'node:perf_hooks';
+import { DelayHistogram } from '../../src/internal/DelayHistogram';
+import { IterationDelaySampler, READ_CALL_BUDGET, SAMPLED_RANKS, readBuckets } from '../../src/internal/IterationDelaySampler';
 import type { IterationHistogram } from '../../src/runtime';
 
 /** A native per-iteration histogram stand-in: exact values, percentiles by rank as HdrHistogram computes them. */
@@ -122,5 +124,61 @@ describe('per-iteration sampler (driven native histogram)', () => {
     sampler.stop();
     expect(loop.timerArmed).toBe(false);
     expect(loop.histogram.enabled).toBe(false);
+  });
+});
+
+describe('reading a native histogram (readBuckets)', () => {
+  /** Node's own HDR histogram, filled with `samples` iteration times spread log-uniformly over [from, to] ns. */
+  function hdrWith(samples: number, from: number, to: number) {
+    const histogram = createHistogram();
+    let state = 7;
+    for (let i = 0; i < samples; i++) {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      histogram.record(Math.max(1, Math.round(from * (to / from) ** (state / 2 ** 31))));
+    }
+    let calls = 0;
+    const counted = {
+      count: histogram.count,
+      percentile: (percentile: number) => {
+        calls++;
+        return histogram.percentile(percentile);
+      },
+      enable() {},
+      disable() {},
+      reset() {},
+    };
+    return { histogram, counted, calls: () => calls };
+  }
+
+  it('bounds the percentile() calls of a widely spread read (each walks Node\'s counts), keeping the count and the extremes exact and the quantiles close', () => {
+    // 100,000 iterations from 5 µs to 100 ms fill ~230 of our buckets: resolved one by one, ~4,500 calls.
+    // (The narrow test below is what stays exact.)
+    const { histogram, counted, calls } = hdrWith(100_000, 5_000, 100e6);
+    const read = new DelayHistogram();
+    readBuckets(counted, histogram.count, (micros, times) => read.recordMany(micros, times));
+    // The budget, plus the bucket search in flight when it ran out (two gallops over 100,000 ranks), plus the shares.
+    expect(calls()).toBeLessThanOrEqual(READ_CALL_BUDGET + 2 * 17 + SAMPLED_RANKS + 1);
+    const stats = read.stats()!;
+    expect(stats.count).toBe(100_000);
+    // Rank 1 as Node answers it (the top of its ~0.1 % HDR bucket holding the minimum).
+    expect(stats.min).toBeCloseTo(histogram.percentile(100 / 100_000) / 1000, 6);
+    expect(stats.max).toBeCloseTo(histogram.percentile(100) / 1000, 6);
+    // The true mean and quantiles, from Node's own histogram: off by at most one share of ranks (1/64th) and one ~4 % bucket.
+    expect(Math.abs(stats.mean - histogram.mean / 1000) / (histogram.mean / 1000)).toBeLessThan(0.05);
+    for (const [ours, percentile] of [[stats.p50, 50], [stats.p90, 90], [stats.p99, 99]] as const) {
+      const truth = histogram.percentile(percentile) / 1000;
+      expect(ours).toBeGreaterThanOrEqual(histogram.percentile(percentile - 100 / SAMPLED_RANKS) / 1000 / 1.05);
+      expect(ours).toBeLessThanOrEqual(Math.max(truth, histogram.percentile(Math.min(100, percentile + 100 / SAMPLED_RANKS)) / 1000) * 1.05);
+    }
+  });
+
+  it('reads a narrow spread bucket by bucket, under the budget: every sample in its own ~4 % bucket', () => {
+    const { histogram, counted, calls } = hdrWith(10_000, 20_000, 40_000);
+    const read: { micros: number; times: number }[] = [];
+    readBuckets(counted, histogram.count, (micros, times) => read.push({ micros, times }));
+    expect(calls()).toBeLessThan(READ_CALL_BUDGET);
+    expect(read.reduce((total, { times }) => total + times, 0)).toBe(10_000);
+    expect(Math.min(...read.map(({ micros }) => micros))).toBeCloseTo(histogram.percentile(100 / 10_000) / 1000, 6);
+    expect(Math.max(...read.map(({ micros }) => micros))).toBeCloseTo(histogram.percentile(100) / 1000, 6);
   });
 });
