@@ -177,9 +177,9 @@ export function readBuckets(histogram: IterationHistogram, count: number, add: (
       let handed = rank - 1;
       let below = valueAt(rank);
       for (let share = 1; share <= shares; share++) {
+        // Each share holds at least one rank: shares <= remaining.
         const end = rank - 1 + Math.round((share * remaining) / shares);
         const times = end - handed;
-        if (times <= 0) continue;
         const top = valueAt(end);
         add(top, 1);
         if (times > 1) add((below + top) / 2, times - 1);
