@@ -15,6 +15,7 @@ function drivenLoop() {
   let pending: (() => void) | undefined;
   let arms = 0;
   let failIdleReads = false;
+  let failNextSchedule = false;
   const sources = {
     now: () => now,
     eventLoopIdleMillis: () => {
@@ -23,6 +24,10 @@ function drivenLoop() {
     },
     checkPhase: {
       schedule: (callback: () => void) => {
+        if (failNextSchedule) {
+          failNextSchedule = false;
+          throw new Error('no immediates now');
+        }
         arms++;
         pending = callback;
         return callback;
@@ -44,6 +49,10 @@ function drivenLoop() {
     },
     set failIdleReads(value: boolean) {
       failIdleReads = value;
+    },
+    /** The next arming throws, once. */
+    failNextSchedule() {
+      failNextSchedule = true;
     },
     iteration(idleMillis: number, busyMillis: number) {
       idle += idleMillis;
@@ -123,52 +132,27 @@ describe('the check-phase histogram (per-iteration busy time where Node has no n
   });
 
   it('arms again when a histogram is enabled after a re-arm failed, and arms nothing once nobody listens', () => {
-    let now = 0;
-    let pending: (() => void) | undefined;
-    let failNextSchedule = false;
-    const clock = new CheckPhaseClock({
-      now: () => now,
-      eventLoopIdleMillis: () => 0,
-      checkPhase: {
-        schedule: (callback: () => void) => {
-          if (failNextSchedule) {
-            failNextSchedule = false;
-            throw new Error('no immediates now');
-          }
-          pending = callback;
-          return callback;
-        },
-        cancel: (handle: unknown) => {
-          if (pending === handle) pending = undefined;
-        },
-      },
-    });
-    const iteration = (busyMillis: number) => {
-      now += busyMillis;
-      const callback = pending;
-      pending = undefined;
-      callback?.();
-    };
-    const metrics = new CheckPhaseHistogram(clock);
+    const loop = drivenLoop();
+    const metrics = loop.histogram;
     metrics.enable();
-    failNextSchedule = true;
-    iteration(2);
+    loop.failNextSchedule();
+    loop.iteration(0, 2);
     expect(metrics.count).toBe(1);
-    expect(pending).toBeUndefined();
+    expect(loop.armed).toBe(false);
     metrics.enable();
-    iteration(3);
+    loop.iteration(0, 3);
     expect(metrics.count).toBe(2);
     // A listener that stops everyone from inside its own sample leaves no immediate armed.
-    const health = new CheckPhaseHistogram(clock);
+    const health = new CheckPhaseHistogram(loop.clock);
     health.enable();
     const stopAll = () => {
       metrics.disable();
       health.disable();
-      clock.unlisten(stopAll);
+      loop.clock.unlisten(stopAll);
     };
-    clock.listen(stopAll);
-    iteration(4);
-    expect(pending).toBeUndefined();
+    loop.clock.listen(stopAll);
+    loop.iteration(0, 4);
+    expect(loop.armed).toBe(false);
   });
 
   it('keeps measuring after a read of the loop fails, without throwing into the check phase', () => {
